@@ -1,0 +1,42 @@
+/**
+ * API process entry (`npm run api`): serves HTTP on HOST:PORT against TEMPORAL_ADDRESS and DATABASE_URL.
+ * It never does the work itself: it validates, starts and signals workflows, and reads Postgres.
+ */
+import { Connection } from '@temporalio/client';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { requireSetting } from '../lib/require-setting.js';
+import { connectDatabase } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { buildApp } from './app.js';
+
+const config = loadConfig();
+const log = createLogger(config, 'api');
+
+async function main() {
+  const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
+  const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
+  await runMigrations(databaseUrl);
+  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ err }, 'idle database connection dropped') });
+  // Lazy: the API comes up (and /health says why) even while Temporal is still starting or down.
+  const temporal = Connection.lazy({ address });
+  const app = buildApp({ pool: database.pool, temporal, logger: log });
+
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'api stopping');
+    await app.close();
+    await temporal.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  const url = await app.listen({ host: config.api.host, port: config.api.port });
+  log.info({ url }, 'api listening');
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'api failed');
+  process.exit(1);
+});

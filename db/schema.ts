@@ -1,0 +1,159 @@
+/**
+ * The Postgres schema, source of truth for every conversation, task, step and model call.
+ * The seed's three tables keep its exact column names, types and defaults; the rest is what the product needs.
+ * Migrations in db/migrations are generated from this file by `npm run db:generate`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** A founder's product: its repository, how it deploys, when its founder's morning is. */
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    repoUrl: text('repo_url').notNull(),
+    defaultBranch: text('default_branch').notNull().default('main'),
+    /** Deployer settings, e.g. {kind: 'command', command: '...'} or {kind: 'coolify', ...}; never secrets in clear. */
+    deploy: jsonb('deploy').$type<Record<string, unknown>>(),
+    timezone: text('timezone').notNull().default('UTC'),
+    /** Hash of the project's API token; the token itself is shown once and never stored. */
+    tokenHash: text('token_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('projects_name_key').on(t.name)],
+);
+
+/** One row per task attempt chain run by an agent (the seed's table). */
+export const agentSessions = pgTable(
+  'agent_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: text('project_id').notNull(),
+    /** code | growth | analytics */
+    module: text('module').notNull().default('code'),
+    appName: text('app_name').notNull(),
+    appPath: text('app_path').notNull(),
+    task: text('task').notNull(),
+    plan: jsonb('plan'),
+    /** pending | running | done | approved | failed | stopped */
+    status: text('status').notNull().default('pending'),
+    output: jsonb('output').notNull().default(sql`'[]'::jsonb`),
+    changedFiles: jsonb('changed_files').notNull().default(sql`'[]'::jsonb`),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('agent_sessions_project_created_idx').on(t.projectId, t.createdAt)],
+);
+
+/** Every conversation Assist (or, internally, an advisor) has had (the seed's table). */
+export const advisorConversations = pgTable(
+  'advisor_conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: text('project_id').notNull(),
+    /** 'assist' for the founder's conversations; 'code' | 'growth' | 'analytics' for specialist invocations. */
+    module: text('module').notNull().default('assist'),
+    messages: jsonb('messages').notNull().default(sql`'[]'::jsonb`),
+    contextSnapshot: jsonb('context_snapshot'),
+    /** null | tasked | declined | deferred | monitoring */
+    outcome: text('outcome'),
+    sessionIds: uuid('session_ids')
+      .array()
+      .default(sql`'{}'::uuid[]`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('advisor_conversations_project_created_idx').on(t.projectId, t.createdAt)],
+);
+
+/** Assist's long-term memory of the product (the seed's table). */
+export const advisorMemory = pgTable(
+  'advisor_memory',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: text('project_id').notNull(),
+    /** decision | preference | open | context | experiment */
+    category: text('category').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    confidence: real('confidence').default(1.0),
+    sourceConversationId: uuid('source_conversation_id').references(() => advisorConversations.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('advisor_memory_project_category_idx').on(t.projectId, t.category)],
+);
+
+/**
+ * Append-only step output. One stream per conversation with a contiguous `seq` from 1; a task's steps carry
+ * its session id. `idempotency_key` makes a retried activity's insert a no-op.
+ */
+export const sessionEvents = pgTable(
+  'session_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    conversationId: uuid('conversation_id').notNull(),
+    sessionId: uuid('session_id'),
+    seq: integer('seq').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('session_events_stream_seq_key').on(t.conversationId, t.seq),
+    uniqueIndex('session_events_idempotency_key').on(t.idempotencyKey),
+    index('session_events_session_idx').on(t.sessionId),
+  ],
+);
+
+/** One row per model call: who asked, which tier and model, what it cost. */
+export const llmCalls = pgTable(
+  'llm_calls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: text('project_id'),
+    workflowId: text('workflow_id'),
+    conversationId: uuid('conversation_id'),
+    sessionId: uuid('session_id'),
+    /** assist | advisor | orchestrator | agent | memory */
+    role: text('role').notNull(),
+    /** A | B | C */
+    tier: text('tier').notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    cachedTokens: integer('cached_tokens').notNull().default(0),
+    costUsd: numeric('cost_usd', { precision: 14, scale: 6 }).notNull().default('0'),
+    latencyMs: integer('latency_ms').notNull().default(0),
+    /** ok | error | cancelled */
+    outcome: text('outcome').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('llm_calls_project_created_idx').on(t.projectId, t.createdAt),
+    index('llm_calls_conversation_idx').on(t.conversationId),
+    index('llm_calls_session_idx').on(t.sessionId),
+  ],
+);

@@ -1,0 +1,35 @@
+import type { Connection } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+/** The project a run belongs to, so the Web UI can list one founder's runs. */
+export const PROJECT_ID = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
+/** Where a run stands (assisting, awaiting_confirmation, executing, done, failed…), kept current by workflows. */
+export const SESSION_STATUS = defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [PROJECT_ID, SESSION_STATUS];
+
+const indexedValueType = {
+  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+} as Record<string, temporal.api.enums.v1.IndexedValueType>;
+
+/**
+ * Registers the product's custom search attributes in a namespace if they are missing. Safe to call from
+ * every process at every start, against the dev server or a production cluster.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const current = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = { ...current.customAttributes, ...current.systemAttributes };
+  const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in known));
+  if (missing.length === 0) return [];
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexedValueType[key.type]!])),
+    });
+  } catch (err) {
+    // Another process registered them between our list and add: that is the state we wanted.
+    if (!/already exists/i.test((err as Error).message)) throw err;
+  }
+  return missing.map((key) => key.name);
+}

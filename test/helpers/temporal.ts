@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { ActivityDeps } from '../../activities/index.js';
+import { createWorker } from '../../workers/worker.js';
+
+let runtimeQuiet = false;
+
+/** A client on the run's dev server and a task queue no other test file uses. */
+export async function connectTestClient() {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  return { connection, client, taskQueue: `test-${randomUUID()}` };
+}
+
+/** An in-process worker on the prebuilt workflow bundle, running until `stop()`. */
+export async function startTestWorker(taskQueue: string, deps: ActivityDeps) {
+  if (!runtimeQuiet) {
+    // The test runner, not the SDK, decides when a test process stops.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    runtimeQuiet = true;
+  }
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker: Worker = await createWorker({
+    connection,
+    namespace: inject('temporalNamespace'),
+    taskQueue,
+    deps,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Worker process entry (`npm run worker`): hosts workflows and activities against TEMPORAL_ADDRESS and
+ * DATABASE_URL. SIGTERM/SIGINT drain in-flight activities before exit (the SDK's runtime handles the signals).
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { requireSetting } from '../lib/require-setting.js';
+import { connectDatabase } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
+import { Connection } from '@temporalio/client';
+import { createWorker } from './worker.js';
+
+const config = loadConfig();
+const log = createLogger(config, 'worker');
+
+async function main() {
+  const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
+  const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
+  await runMigrations(databaseUrl);
+  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ err }, 'idle database connection dropped') });
+
+  const client = await Connection.connect({ address });
+  const registered = await registerSearchAttributes(client, config.temporal.namespace);
+  if (registered.length) log.info({ registered }, 'registered search attributes');
+  await client.close();
+
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: { db: database.db },
+  });
+  log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await database.close();
+    log.info('worker stopped');
+  }
+}
+
+main().catch((err) => {
+  log.fatal({ err }, 'worker failed');
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow the product runs is exported from here.
+export { selfTestWorkflow } from './self-test.js';
