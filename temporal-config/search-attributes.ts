@@ -1,6 +1,9 @@
 import type { Connection } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+// The proto package is CommonJS: take the namespace off its default export so plain Node ESM can load it.
+const { temporal } = proto;
 
 /** The project a run belongs to, so the Web UI can list one founder's runs. */
 export const PROJECT_ID = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
@@ -9,9 +12,9 @@ export const SESSION_STATUS = defineSearchAttributeKey('SessionStatus', SearchAt
 
 export const SEARCH_ATTRIBUTES = [PROJECT_ID, SESSION_STATUS];
 
-const indexedValueType = {
+const indexedValueType: Record<string, number> = {
   [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-} as Record<string, temporal.api.enums.v1.IndexedValueType>;
+};
 
 /**
  * Registers the product's custom search attributes in a namespace if they are missing. Safe to call from

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
   const server = await startDevServer({ executable: cli.executable, namespace: config.temporal.namespace });
   stops.push(() => server.stop());
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...bundlerOptions });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...bundlerOptions, logger: new DefaultLogger('WARN') });
   const workflowBundlePath = path.join(scratch, 'workflow-bundle.js');
   await fs.writeFile(workflowBundlePath, bundle.code);
 

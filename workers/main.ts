@@ -2,7 +2,7 @@
  * Worker process entry (`npm run worker`): hosts workflows and activities against TEMPORAL_ADDRESS and
  * DATABASE_URL. SIGTERM/SIGINT drain in-flight activities before exit (the SDK's runtime handles the signals).
  */
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { requireSetting } from '../lib/require-setting.js';
@@ -10,16 +10,18 @@ import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
 import { Connection } from '@temporalio/client';
+import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfig();
 const log = createLogger(config, 'worker');
 
 async function main() {
+  Runtime.install({ logger: sdkLogger(log) });
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   await runMigrations(databaseUrl);
-  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ err }, 'idle database connection dropped') });
+  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
 
   const client = await Connection.connect({ address });
   const registered = await registerSearchAttributes(client, config.temporal.namespace);

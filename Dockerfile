@@ -1,0 +1,45 @@
+# VIBN image: one image for both processes. The default command runs the API; the worker service in
+# docker-compose.yml runs the same image with `npm run worker`.
+#
+# Pinned to the last Node 20 release on Debian bookworm (package.json asks for node >= 20.19).
+FROM node:20.20.2-bookworm-slim
+
+# git: the worker clones, branches, commits and pushes project repositories.
+# bubblewrap: the worker runs agent commands inside a bwrap sandbox.
+# ca-certificates: HTTPS to git hosts and LLM providers.
+# tini: a real PID 1 that forwards SIGTERM (so the worker can drain its activities) and reaps the
+#   processes that sandboxed agent commands leave behind.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git bubblewrap ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first, so editing source does not invalidate the npm layer. The lockfile is authoritative.
+# This image's npm (10) ignores package.json's `allowScripts` and runs install scripts as usual.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY . .
+
+# No compile step: tsx runs the TypeScript directly (it is a runtime dependency). `build` will produce the
+# web console once it exists. Dev dependencies are dropped afterwards to keep the image smaller.
+RUN npm run build --if-present \
+ && npm prune --omit=dev \
+ && npm cache clean --force
+
+# Runs as root on purpose. The worker's sandbox starts bubblewrap as root and bubblewrap itself drops the
+# sandboxed command to an unprivileged identity; a non-root container user could not set up those
+# namespaces. The API does not need root, but sharing one image keeps the two processes identical.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    VIBN_HOME=/data/vibn \
+    LOG_FORMAT=json \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+RUN mkdir -p /data/vibn
+
+EXPOSE 3000
+
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["npm", "run", "api"]

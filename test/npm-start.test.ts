@@ -1,0 +1,101 @@
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { spawnEntry, stopProcess, waitForHttp } from '../scripts/processes.js';
+import { freePort } from './helpers/ports.js';
+
+/** Whether anything accepts TCP connections on a loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function processesMentioning(text: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(text) && !line.includes('ps -eo'));
+}
+
+describe('npm start on embedded defaults', () => {
+  let home: string;
+  let ports: { pg: number; temporal: number; ui: number; api: number };
+  let env: NodeJS.ProcessEnv;
+  let running: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-home-'));
+    await fs.chmod(home, 0o755);
+    ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort() };
+    env = {
+      ...process.env,
+      VIBN_HOME: home,
+      VIBN_PG_PORT: String(ports.pg),
+      TEMPORAL_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      PORT: String(ports.api),
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+      ...(inject('temporalCliPath') ? { TEMPORAL_CLI_PATH: inject('temporalCliPath') } : {}),
+    };
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+  });
+
+  afterAll(async () => {
+    if (running) await stopProcess(running, 5_000);
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    running = spawnEntry('scripts/start.ts', env, 'inherit');
+    await waitForHttp(`http://127.0.0.1:${ports.api}/health`, 150_000);
+    return running;
+  };
+
+  const stop = async (child: ChildProcess) => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    const code = await exited;
+    running = undefined;
+    return code;
+  };
+
+  it('brings up API, worker, Temporal with its UI and Postgres; Ctrl-C stops them all; a restart keeps runs', async () => {
+    const first = await start();
+    const health = await (await fetch(`http://127.0.0.1:${ports.api}/health`)).json();
+    expect(health).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true } });
+    const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
+    expect(ui.status).toBe(200);
+
+    // A run made through the worker that npm start runs, to find again after a restart.
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    const client = new Client({ connection });
+    const workflowId = `self-test-${path.basename(home)}`;
+    const result = await client.workflow.execute('selfTestWorkflow', {
+      taskQueue: 'vibn',
+      workflowId,
+      args: [{ conversationId: '00000000-0000-4000-8000-000000000001', steps: 2, pauseMs: 10 }],
+    });
+    expect(result).toEqual({ written: [1, 2] });
+    await connection.close();
+
+    expect(await stop(first)).toBe(0);
+    for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
+    expect(processesMentioning(home)).toEqual([]);
+
+    const second = await start();
+    const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    const described = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('COMPLETED');
+    await again.close();
+    expect(await stop(second)).toBe(0);
+    expect(processesMentioning(home)).toEqual([]);
+  }, 400_000);
+});
