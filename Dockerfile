@@ -1,5 +1,5 @@
 # VIBN image: one image for both processes. The default command runs the API; the worker service in
-# docker-compose.yml runs the same image with `npm run worker`.
+# docker-compose.yml runs the same image with the worker's command (`tsx workers/main.ts`).
 #
 # Pinned to the last Node 20 release on Debian bookworm (package.json asks for node >= 20.19).
 FROM node:20.20.2-bookworm-slim
@@ -41,5 +41,8 @@ RUN mkdir -p /data/vibn
 
 EXPOSE 3000
 
+# Same as `npm run api`, but without npm in between: npm exits on SIGTERM without passing it on, which
+# would leave the process to be killed mid-drain. tsx does pass it to the program it runs.
+ENV PATH=/app/node_modules/.bin:$PATH
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npm", "run", "api"]
+CMD ["tsx", "api/server.ts"]
