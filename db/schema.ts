@@ -61,8 +61,15 @@ export const agentSessions = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // What the product adds: the request this task belongs to and its id and tier in the task graph.
+    conversationId: uuid('conversation_id'),
+    taskKey: text('task_key'),
+    tier: text('tier'),
   },
-  (t) => [index('agent_sessions_project_created_idx').on(t.projectId, t.createdAt)],
+  (t) => [
+    index('agent_sessions_project_created_idx').on(t.projectId, t.createdAt),
+    uniqueIndex('agent_sessions_conversation_task_key').on(t.conversationId, t.taskKey),
+  ],
 );
 
 /** Every conversation Assist (or, internally, an advisor) has had (the seed's table). */
@@ -82,8 +89,28 @@ export const advisorConversations = pgTable(
       .default(sql`'{}'::uuid[]`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // What the product adds to the seed's columns: where the request's workflow stands, for readers that
+    // must not depend on a worker being up (the API, the console).
+    /** For an advisor's conversation: the founder's conversation that delegated to it. */
+    parentId: uuid('parent_id'),
+    workflowId: text('workflow_id'),
+    /** running | completed | failed | stopped */
+    status: text('status').notNull().default('running'),
+    /** assisting | awaiting_confirmation | planning | executing | integrating | done */
+    phase: text('phase').notNull().default('assisting'),
+    requestText: text('request_text'),
+    /** The plan card awaiting or given confirmation, with its version. */
+    plan: jsonb('plan').$type<{ version: number; summary: string; items: unknown[]; estimatedMinutes: number }>(),
+    /** An advisor's scoped plan (advisor conversations) or the orchestrator's full task graph (request conversations). */
+    result: jsonb('result'),
+    error: text('error'),
+    idempotencyKey: text('idempotency_key'),
   },
-  (t) => [index('advisor_conversations_project_created_idx').on(t.projectId, t.createdAt)],
+  (t) => [
+    index('advisor_conversations_project_created_idx').on(t.projectId, t.createdAt),
+    uniqueIndex('advisor_conversations_idempotency_key').on(t.projectId, t.idempotencyKey),
+    uniqueIndex('advisor_conversations_advisor_key').on(t.parentId, t.module),
+  ],
 );
 
 /** Assist's long-term memory of the product (the seed's table). */
@@ -156,4 +183,24 @@ export const llmCalls = pgTable(
     index('llm_calls_conversation_idx').on(t.conversationId),
     index('llm_calls_session_idx').on(t.sessionId),
   ],
+);
+
+/** One deploy per request: the row makes a retried deploy activity find the first attempt instead of deploying again. */
+export const deploys = pgTable(
+  'deploys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: text('project_id').notNull(),
+    conversationId: uuid('conversation_id'),
+    /** command | coolify | webhook */
+    kind: text('kind').notNull(),
+    commit: text('commit').notNull(),
+    /** started | succeeded | failed */
+    status: text('status').notNull().default('started'),
+    logTail: text('log_tail'),
+    url: text('url'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('deploys_conversation_key').on(t.conversationId), index('deploys_project_started_idx').on(t.projectId, t.startedAt)],
 );

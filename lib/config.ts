@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { RequestSettings } from '../workflows/request-contract.js';
 
 /** The checkout's root folder, found from this file's location rather than the working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,6 +35,10 @@ const envSchema = z.object({
   PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  CONFIRM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(7 * 24 * 3600),
+  MAX_PARALLEL_TASKS: z.coerce.number().int().min(1).max(20).default(3),
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
+  AGENT_MAX_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
 });
 
 export type Config = {
@@ -51,6 +56,8 @@ export type Config = {
     uiPort: number;
   };
   api: { host: string; port: number };
+  /** Limits every founder request runs under; passed into each workflow at start. */
+  requests: RequestSettings;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** JSON for machines; pretty lines when a person watches a terminal. */
   logFormat: 'json' | 'pretty';
@@ -81,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
     },
     api: { host: e.HOST, port: e.PORT },
+    requests: {
+      confirmTimeoutMs: e.CONFIRM_TIMEOUT_SECONDS * 1000,
+      maxParallelTasks: e.MAX_PARALLEL_TASKS,
+      agentMaxSteps: e.AGENT_MAX_STEPS,
+      agentMaxWallMs: e.AGENT_MAX_MINUTES * 60_000,
+    },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
   };

@@ -1,16 +1,11 @@
 import type { Connection } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
 // The proto package is CommonJS: take the namespace off its default export so plain Node ESM can load it.
 const { temporal } = proto;
 
-/** The project a run belongs to, so the Web UI can list one founder's runs. */
-export const PROJECT_ID = defineSearchAttributeKey('ProjectId', SearchAttributeType.KEYWORD);
-/** Where a run stands (assisting, awaiting_confirmation, executing, done, failed…), kept current by workflows. */
-export const SESSION_STATUS = defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD);
-
-export const SEARCH_ATTRIBUTES = [PROJECT_ID, SESSION_STATUS];
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
 
 const indexedValueType: Record<string, number> = {
   [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

@@ -1,0 +1,92 @@
+/**
+ * The scripted provider: plays scenarios behind the same interface as the real vendors, so the offline demo
+ * and the tests exercise the whole product. Every response says `scripted: true`.
+ */
+import type { AgentStep, Scenario } from './scenario.js';
+import type { ContentBlock, LlmProvider, LlmRequest, LlmResponse } from './types.js';
+
+const FALLBACK_ANSWER = {
+  kind: 'answer',
+  text: 'This is the scripted demo (no AI model is configured). Try: "Add a referral program".',
+};
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+}
+
+export class ScriptedProvider implements LlmProvider {
+  readonly name = 'scripted';
+
+  constructor(private readonly scenarios: Scenario[]) {}
+
+  /** The scenario whose `match` fits the founder's request; the first one wins. */
+  scenarioFor(requestText: string): Scenario | undefined {
+    return this.scenarios.find((s) => new RegExp(s.match, 'i').test(requestText));
+  }
+
+  async complete(request: LlmRequest): Promise<LlmResponse> {
+    const scenario = this.scenarioFor(request.meta.requestText);
+    // Turn n of a role is answered by its nth scripted reply: the script position is derived from the
+    // conversation itself, so a retried call replays the same answer.
+    const turn = request.messages.filter((m) => m.role === 'assistant').length;
+    let content: ContentBlock[];
+    if (request.role === 'agent') {
+      const step = scenario ? agentSteps(scenario, request)[turn] : undefined;
+      if (step?.delayMs) await sleep(step.delayMs, request.signal);
+      content = step ? stepContent(step, request, turn) : [{ type: 'text', text: '(scripted agent: no more steps)' }];
+    } else {
+      content = [{ type: 'text', text: JSON.stringify(scenario ? structuredReply(scenario, request, turn) : FALLBACK_ANSWER) }];
+    }
+    const output = JSON.stringify(content).length;
+    return {
+      content,
+      stopReason: content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn',
+      usage: { inputTokens: Math.ceil(JSON.stringify(request.messages).length / 4), outputTokens: Math.ceil(output / 4), cachedTokens: 0 },
+      provider: this.name,
+      model: scenario ? `scenario:${scenario.name}` : 'scenario:none',
+      scripted: true,
+    };
+  }
+}
+
+function structuredReply(scenario: Scenario, request: LlmRequest, turn: number): unknown {
+  switch (request.role) {
+    case 'assist':
+      return scenario.assist[turn] ?? { kind: 'answer', text: 'The scripted demo has nothing more to add.' };
+    case 'advisor': {
+      const plans = scenario.advisors[request.meta.module as keyof Scenario['advisors']];
+      const list = Array.isArray(plans) ? plans : plans ? [plans] : [];
+      return list[Math.min(turn, list.length - 1)] ?? { summary: 'Nothing scripted for this advisor.', tasks: [] };
+    }
+    case 'orchestrator':
+      return scenario.orchestrator[Math.min(turn, scenario.orchestrator.length - 1)] ?? { tasks: [] };
+    case 'followup':
+      return scenario.followUp ?? { text: 'The scripted demo finished its work.' };
+    default:
+      return FALLBACK_ANSWER;
+  }
+}
+
+function agentSteps(scenario: Scenario, request: LlmRequest): AgentStep[] {
+  const script = scenario.agents[request.meta.taskId ?? ''];
+  if (!script) return [];
+  return Array.isArray(script) ? script : (script[request.tier] ?? []);
+}
+
+function stepContent(step: AgentStep, request: LlmRequest, turn: number): ContentBlock[] {
+  const content: ContentBlock[] = [];
+  if (step.say) content.push({ type: 'text', text: step.say });
+  if (step.tool) {
+    content.push({
+      type: 'tool_use',
+      id: `scripted-${request.meta.taskId}-${request.meta.attempt ?? 1}-${turn}`,
+      name: step.tool,
+      input: step.input ?? {},
+    });
+  }
+  return content;
+}

@@ -1,0 +1,31 @@
+/**
+ * Reading what a commit holds without touching any working tree: used to answer "what is on the remote's
+ * default branch", in a clone (`origin/main`) or directly in a bare repository (`main`).
+ */
+import { resolveCommit } from './refs.js';
+import { runGit, splitNul } from './run-git.js';
+
+/** Every file path in the tree `ref` names, recursively, sorted as git sorts them. */
+export async function listFilesAtRef(repoDir: string, ref: string): Promise<string[]> {
+  const { stdout } = await runGit(repoDir, ['ls-tree', '-r', '-z', '--name-only', `${ref}^{commit}`]);
+  return splitNul(stdout);
+}
+
+/**
+ * The text of `filePath` as committed at `ref`, or undefined when that commit has no such file.
+ * A missing `ref` is an error, not an absent file: the caller asked about something that does not exist.
+ */
+export async function readFileAtRef(repoDir: string, ref: string, filePath: string): Promise<string | undefined> {
+  const commit = await resolveCommit(repoDir, ref);
+  if (!commit) throw new Error(`${ref} names no commit in ${repoDir}`);
+  const spec = `${commit}:${filePath.replace(/^\.?\//, '')}`;
+  const found = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${spec}^{blob}`], { allowExitCodes: [1] });
+  if (found.exitCode !== 0) return undefined;
+  const { stdout } = await runGit(repoDir, ['cat-file', 'blob', found.stdout.trim()], { keepFinalNewline: true });
+  return stdout;
+}
+
+/** The text of `filePath` at HEAD of `repoDir`, or undefined when HEAD has no such file. */
+export async function readFileAtHead(repoDir: string, filePath: string): Promise<string | undefined> {
+  return readFileAtRef(repoDir, 'HEAD', filePath);
+}
