@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { listSessionEvents } from '../db/queries/session-events.js';
 import { selfTestWorkflow } from '../workflows/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { testDeps } from './helpers/deps.js';
 import { connectTestClient, startTestWorker } from './helpers/temporal.js';
 
 describe('a workflow on the real Temporal dev server writing to real Postgres', () => {
@@ -13,7 +14,7 @@ describe('a workflow on the real Temporal dev server writing to real Postgres', 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
     temporal = await connectTestClient();
-    worker = await startTestWorker(temporal.taskQueue, { db: database.db });
+    worker = await startTestWorker(temporal.taskQueue, await testDeps(database.db));
   });
 
   afterAll(async () => {

@@ -12,6 +12,8 @@ import { registerSearchAttributes } from '../temporal-config/search-attributes.j
 import { Connection } from '@temporalio/client';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
+import { loadScenarios } from '../llm/scenario.js';
+import { ScriptedProvider } from '../llm/scripted-provider.js';
 
 const config = loadConfig();
 const log = createLogger(config, 'worker');
@@ -33,7 +35,7 @@ async function main() {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db: database.db },
+    deps: { db: database.db, llm: new ScriptedProvider(await loadScenarios()), home: config.home, log },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');
   try {

@@ -1,2 +1,4 @@
 // The worker bundles this file: every workflow the product runs is exported from here.
 export { selfTestWorkflow } from './self-test.js';
+export { requestWorkflow } from './request.js';
+export { taskWorkflow } from './task.js';

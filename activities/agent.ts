@@ -1,0 +1,95 @@
+/**
+ * The coding agent's two kinds of step. `agentTurn` asks the model for its next move given the transcript so
+ * far; `runTool` executes one tool call from that move. Both read and write the transcript as session events
+ * keyed by session, attempt and step, so a retried step returns what was recorded instead of acting twice.
+ */
+import { and, asc, eq, like } from 'drizzle-orm';
+import type { Tier } from '../core/plan.js';
+import { appendSessionEvent } from '../db/queries/session-events.js';
+import { agentSessions, sessionEvents } from '../db/schema.js';
+import { recordLlmCall } from '../llm/accounting.js';
+import { toolUsesOf, type ContentBlock, type LlmMessage, type ToolResultBlock } from '../llm/types.js';
+import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas } from '../runtime/tools/index.js';
+import type { ActivityDeps } from './deps.js';
+import { prompt } from './prompts/index.js';
+
+type StepRef = { sessionId: string; conversationId: string; attempt: number; turn: number };
+type TurnPayload = { attempt: number; turn: number; content: ContentBlock[]; scripted: boolean; model: string };
+type ToolResultPayload = { toolUseId: string; name: string; output: string; isError: boolean; changedFiles: string[]; finish?: string };
+
+const NUDGE = 'Continue with the task. Use the tools; when the task is complete, call finish with a summary.';
+
+export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'llm'>) {
+  const prefix = (sessionId: string, attempt: number) => `${sessionId}:a${attempt}:`;
+
+  async function transcript(sessionId: string, attempt: number) {
+    return db
+      .select({ kind: sessionEvents.kind, payload: sessionEvents.payload, key: sessionEvents.idempotencyKey })
+      .from(sessionEvents)
+      .where(and(eq(sessionEvents.sessionId, sessionId), like(sessionEvents.idempotencyKey, `${prefix(sessionId, attempt)}%`)))
+      .orderBy(asc(sessionEvents.seq));
+  }
+
+  /** The attempt's transcript as model messages: instructions, the agent's turns, the tools' results. */
+  function toMessages(events: Awaited<ReturnType<typeof transcript>>): LlmMessage[] {
+    const messages: LlmMessage[] = [];
+    for (const e of events) {
+      if (e.kind === 'agent.instructions') messages.push({ role: 'user', content: [{ type: 'text', text: (e.payload as { text: string }).text }] });
+      if (e.kind === 'agent.turn') messages.push({ role: 'assistant', content: (e.payload as TurnPayload).content });
+      if (e.kind === 'agent.tool_result') {
+        const r = e.payload as ToolResultPayload;
+        const block: ToolResultBlock = { type: 'tool_result', toolUseId: r.toolUseId, content: r.output, isError: r.isError };
+        const last = messages.at(-1);
+        if (last?.role === 'user' && last.content.every((b) => b.type === 'tool_result')) last.content.push(block);
+        else messages.push({ role: 'user', content: [block] });
+      }
+    }
+    const last = messages.at(-1);
+    if (last?.role === 'assistant') messages.push({ role: 'user', content: [{ type: 'text', text: NUDGE }] });
+    return messages;
+  }
+
+  return {
+    async agentTurn(input: StepRef & { tier: Tier; taskId: string; requestText: string }) {
+      const { sessionId, conversationId, attempt, turn } = input;
+      const key = `${prefix(sessionId, attempt)}turn:${turn}`;
+      const events = await transcript(sessionId, attempt);
+      const recorded = events.find((e) => e.key === key);
+      let payload = recorded?.payload as TurnPayload | undefined;
+      if (!payload) {
+        const [session] = await db.select({ projectId: agentSessions.projectId }).from(agentSessions).where(eq(agentSessions.id, sessionId));
+        const request = {
+          role: 'agent' as const,
+          tier: input.tier,
+          system: prompt('agent'),
+          messages: toMessages(events),
+          tools: toolJsonSchemas(),
+          meta: { requestText: input.requestText, taskId: input.taskId, attempt },
+        };
+        const started = Date.now();
+        const response = await llm.complete(request);
+        await recordLlmCall(db, { projectId: session?.projectId ?? '', conversationId, sessionId }, request, response, Date.now() - started);
+        payload = { attempt, turn, content: response.content, scripted: response.scripted, model: response.model };
+        await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.turn', payload, idempotencyKey: key });
+      }
+      const text = payload.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
+      return { toolCalls: toolUsesOf(payload.content).map((c) => ({ id: c.id, name: c.name })), text: text.slice(0, 300) };
+    },
+
+    async runTool(input: StepRef & { toolUseId: string; workdir: string }) {
+      const { sessionId, conversationId, attempt, turn, toolUseId, workdir } = input;
+      const key = `${prefix(sessionId, attempt)}tool:${toolUseId}`;
+      const events = await transcript(sessionId, attempt);
+      let result = events.find((e) => e.key === key)?.payload as ToolResultPayload | undefined;
+      if (!result) {
+        const turnEvent = events.find((e) => e.key === `${prefix(sessionId, attempt)}turn:${turn}`);
+        const call = toolUsesOf((turnEvent?.payload as TurnPayload | undefined)?.content ?? []).find((c) => c.id === toolUseId);
+        if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
+        const outcome = await executeTool({ root: workdir, limits: defaultToolLimits, env: minimalCommandEnv() }, call.name, call.input);
+        result = { toolUseId, name: call.name, output: outcome.output, isError: outcome.isError, changedFiles: outcome.changedFiles ?? [], finish: outcome.finish?.summary };
+        await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.tool_result', payload: result, idempotencyKey: key });
+      }
+      return { isError: result.isError, changedFiles: result.changedFiles, finish: result.finish };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/** Activities that keep a request's conversation row and event stream current. */
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, desc, eq } from 'drizzle-orm';
+import { appendSessionEvent } from '../db/queries/session-events.js';
+import { appendMessage, getConversation, updateConversation } from '../db/queries/conversations.js';
+import { advisorMemory, agentSessions, deploys, projects } from '../db/schema.js';
+import type { RequestOutcome, RequestPhase, RequestState, RequestStatus, TaskStatus } from '../workflows/request-contract.js';
+import { repositorySummary } from './repository-summary.js';
+import type { ActivityDeps } from './deps.js';
+
+export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
+  return {
+    /**
+     * Gathers what Assist knows at the start (project, memories, recent work, last deploy, the repository) and
+     * keeps it as the conversation's context_snapshot: "what did it know when it said that?"
+     */
+    async loadContext({ projectId, conversationId }: { projectId: string; conversationId: string }) {
+      const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
+      if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
+      const memories = await db
+        .select({ category: advisorMemory.category, key: advisorMemory.key, value: advisorMemory.value })
+        .from(advisorMemory)
+        .where(eq(advisorMemory.projectId, projectId))
+        .orderBy(desc(advisorMemory.confidence), desc(advisorMemory.updatedAt))
+        .limit(20);
+      const recentSessions = await db
+        .select({ task: agentSessions.task, status: agentSessions.status, completedAt: agentSessions.completedAt })
+        .from(agentSessions)
+        .where(eq(agentSessions.projectId, projectId))
+        .orderBy(desc(agentSessions.createdAt))
+        .limit(10);
+      const [lastDeploy] = await db.select().from(deploys).where(eq(deploys.projectId, projectId)).orderBy(desc(deploys.startedAt)).limit(1);
+      const repository = await repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch });
+      const snapshot = {
+        project: { name: project.name, defaultBranch: project.defaultBranch, timezone: project.timezone },
+        memories,
+        recentSessions: recentSessions.map((s) => ({ ...s, task: s.task.slice(0, 200) })),
+        lastDeploy: lastDeploy ? { commit: lastDeploy.commit, status: lastDeploy.status, at: lastDeploy.startedAt } : null,
+        repository,
+      };
+      await updateConversation(db, conversationId, { contextSnapshot: snapshot });
+      return { files: repository.files.length, memories: memories.length };
+    },
+
+    /** Phase, status, plan, outcome and error as the workflow sees them, plus a `phase` event. */
+    async recordRequestState(input: {
+      conversationId: string;
+      key: string;
+      phase: RequestPhase;
+      status: RequestStatus;
+      plan: RequestState['plan'];
+      outcome: RequestOutcome;
+      error: string | null;
+    }) {
+      const { conversationId, key, ...state } = input;
+      await updateConversation(db, conversationId, { ...state });
+      await appendSessionEvent(db, {
+        conversationId,
+        kind: 'phase',
+        payload: { phase: state.phase, status: state.status, outcome: state.outcome, error: state.error },
+        idempotencyKey: key,
+      });
+    },
+
+    async recordFounderMessage({ conversationId, messageId, text }: { conversationId: string; messageId: string; text: string }) {
+      await appendMessage(db, conversationId, { id: messageId, role: 'founder', content: text, timestamp: new Date().toISOString() });
+      await appendSessionEvent(db, { conversationId, kind: 'founder.message', payload: { text }, idempotencyKey: `${conversationId}:founder:${messageId}` });
+    },
+
+    /** A signal the workflow would not act on (a stale confirm, a decline with no plan): kept for the record. */
+    async recordRefusedSignal({ conversationId, key, signal, reason }: { conversationId: string; key: string; signal: string; reason: string }) {
+      await appendSessionEvent(db, { conversationId, kind: 'signal.refused', payload: { signal, reason }, idempotencyKey: key });
+    },
+
+    /** A task's status change; a skipped task never runs, so its session row is closed out here. */
+    async recordTaskStatus({ conversationId, key, taskId, status }: { conversationId: string; key: string; taskId: string; status: TaskStatus }) {
+      if (status === 'skipped') {
+        await db
+          .update(agentSessions)
+          .set({ status: 'skipped', completedAt: new Date(), updatedAt: new Date() })
+          .where(and(eq(agentSessions.conversationId, conversationId), eq(agentSessions.taskKey, taskId)));
+      }
+      await appendSessionEvent(db, { conversationId, kind: 'task.status', payload: { taskId, status }, idempotencyKey: key });
+    },
+
+    /** Marks every task of the request that had not ended as stopped. */
+    async stopRequest({ conversationId, key }: { conversationId: string; key: string }) {
+      const conversation = await getConversation(db, conversationId);
+      const open = (await db.select().from(agentSessions).where(eq(agentSessions.conversationId, conversationId))).filter(
+        (s) => s.status === 'pending' || s.status === 'running',
+      );
+      for (const s of open) {
+        await db.update(agentSessions).set({ status: 'stopped', completedAt: new Date(), updatedAt: new Date() }).where(eq(agentSessions.id, s.id));
+      }
+      await appendSessionEvent(db, {
+        conversationId,
+        kind: 'request.stopped',
+        payload: { stoppedTasks: open.map((s) => s.taskKey), phase: conversation?.phase },
+        idempotencyKey: key,
+      });
+    },
+  };
+}

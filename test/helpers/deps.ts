@@ -1,0 +1,20 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { ActivityDeps } from '../../activities/index.js';
+import type { Db } from '../../db/client.js';
+import type { Scenario } from '../../llm/scenario.js';
+import { ScriptedProvider } from '../../llm/scripted-provider.js';
+
+/** Activity dependencies for a test: its database, a scripted provider on its scenarios, a fresh state folder. */
+export async function testDeps(db: Db, scenarios: Scenario[] = []): Promise<ActivityDeps & { cleanup(): Promise<void> }> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-state-'));
+  return {
+    db,
+    llm: new ScriptedProvider(scenarios),
+    home,
+    log: pino({ level: 'silent' }),
+    cleanup: () => fs.rm(home, { recursive: true, force: true }),
+  };
+}

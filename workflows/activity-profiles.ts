@@ -1,0 +1,40 @@
+/**
+ * Every kind of activity has its own timeout and retry profile. Workflows proxy activities through these and
+ * nothing else, so a reader finds each promise (how long, how often) in one place.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+
+/** Non-retryable failures the activities throw; anything else is retried with backoff. */
+const nonRetryableErrorTypes = ['InvalidModelOutput', 'ProjectNotFound', 'PushRejected', 'ConfigurationError'];
+
+/** Short Postgres reads and writes. */
+export const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', nonRetryableErrorTypes },
+});
+
+/** One model call: long generations allowed, retried on vendor hiccups. */
+export const llm = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes },
+});
+
+/** One agent tool call; the tool bounds its own command time, this bounds the activity. */
+export const tool = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Clone, commit, push: network to the git server. */
+export const git = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
+});
+
+/** Deploys can take a while to build; a failed deploy is reported, not retried forever. */
+export const deploy = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes },
+});

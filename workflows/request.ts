@@ -1,0 +1,184 @@
+/**
+ * One founder request, from the first word to the follow-up: Assist reasons and proposes a plan card, the
+ * founder confirms by signal, advisors scope, the orchestrator builds a task graph, agents run its tasks as
+ * child workflows, the work is committed, pushed and deployed, and Assist reports back. Deterministic only:
+ * every side effect is an activity.
+ */
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { Module } from '../core/plan.js';
+import { SESSION_STATUS } from '../core/search-attributes.js';
+import { validateTaskGraph, type TaskNode } from '../core/task-graph.js';
+import { db, deploy, git, llm } from './activity-profiles.js';
+import {
+  confirmSignal,
+  declineSignal,
+  messageSignal,
+  reviseSignal,
+  stateQuery,
+  stopSignal,
+  type RequestInput,
+  type RequestPhase,
+  type RequestState,
+  type RequestStatus,
+} from './request-contract.js';
+import { runTaskGraph } from './task-graph-runner.js';
+
+type FounderAction =
+  | { kind: 'message'; text: string }
+  | { kind: 'revise'; text: string }
+  | { kind: 'confirm'; planVersion: number }
+  | { kind: 'decline' };
+
+/** Thrown inside the workflow to end a request as failed with a plain-language reason. */
+class RequestFailed extends Error {}
+
+export async function requestWorkflow(input: RequestInput): Promise<RequestState> {
+  const { projectId, conversationId, requestText, settings } = input;
+  const state: RequestState = { phase: 'assisting', status: 'running', plan: null, tasks: [], outcome: null, error: null };
+  const actions: FounderAction[] = [];
+  const work = new CancellationScope();
+
+  setHandler(stateQuery, () => state);
+  setHandler(messageSignal, ({ text }) => void actions.push({ kind: 'message', text }));
+  setHandler(reviseSignal, ({ text }) => void actions.push({ kind: 'revise', text }));
+  setHandler(confirmSignal, ({ planVersion }) => void actions.push({ kind: 'confirm', planVersion }));
+  setHandler(declineSignal, () => void actions.push({ kind: 'decline' }));
+  setHandler(stopSignal, () => {
+    if (state.status === 'running') work.cancel();
+  });
+
+  let step = 0;
+  const key = (what: string) => `${conversationId}:${what}:${++step}`;
+  const enter = async (phase: RequestPhase, status: RequestStatus = 'running') => {
+    state.phase = phase;
+    state.status = status;
+    upsertSearchAttributes({ [SESSION_STATUS.name]: [status === 'running' ? phase : status] });
+    await db.recordRequestState({
+      conversationId,
+      key: key('state'),
+      phase,
+      status,
+      plan: state.plan,
+      outcome: state.outcome,
+      error: state.error,
+    });
+  };
+
+  try {
+    await work.run(async () => {
+      await db.loadContext({ projectId, conversationId });
+      const confirmed = await converse();
+      if (!confirmed) return;
+
+      await enter('planning');
+      const modules = [...new Set(state.plan!.items.map((i) => i.module))] as Module[];
+      await Promise.all(modules.map((module) => llm.advisorPlan({ projectId, conversationId, module, requestText })));
+      const graph = await orchestrate(modules);
+
+      await enter('executing');
+      const sessions = await db.createTaskSessions({ projectId, conversationId });
+      state.tasks = graph.map((t) => ({ ...t, status: 'pending', sessionId: sessions[t.id] }));
+      const { workdir } = await git.prepareWorkspace({ projectId, conversationId });
+      const failure = await runTaskGraph({ input, state, workdir, report: (id, status) => db.recordTaskStatus({ conversationId, key: key('task'), taskId: id, status }) });
+      if (failure) throw new RequestFailed(failure);
+
+      await enter('integrating');
+      const { commit } = await git.commitWork({ projectId, conversationId, workdir });
+      await git.pushWork({ projectId, conversationId, workdir });
+      const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
+      await llm.followUpTurn({ projectId, conversationId, requestText, key: key('followup'), deploy: deployed });
+      state.outcome = 'tasked';
+      await enter('done', 'completed');
+    });
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        for (const t of state.tasks) if (t.status === 'pending' || t.status === 'running') t.status = 'stopped';
+        await db.stopRequest({ conversationId, key: key('stop') });
+        await git.cleanWorkspace({ projectId, conversationId });
+        await enter('done', 'stopped');
+      });
+    } else if (err instanceof RequestFailed) {
+      state.error = err.message;
+      await git.cleanWorkspace({ projectId, conversationId });
+      await enter('done', 'failed');
+    } else {
+      // An activity that failed for good: say so in plain words rather than leave the conversation running.
+      state.error = `Something went wrong and the work could not be finished: ${(err as Error).message}`;
+      await CancellationScope.nonCancellable(() => enter('done', 'failed'));
+      throw err;
+    }
+  }
+  return state;
+
+  /** Assist turns until the founder confirms a plan (true), or the request ends another way (false). */
+  async function converse(): Promise<boolean> {
+    for (;;) {
+      await enter('assisting');
+      const reply = await llm.assistTurn({ projectId, conversationId, requestText, key: key('assist') });
+      if (reply.kind === 'answer') {
+        await enter('done', 'completed');
+        return false;
+      }
+      if (reply.kind === 'plan') {
+        state.plan = { ...reply.plan, version: (state.plan?.version ?? 0) + 1 };
+        await enter('awaiting_confirmation');
+      } else {
+        await enter('assisting');
+      }
+      const action = await nextAction(reply.kind === 'plan');
+      if (!action) {
+        state.outcome = 'deferred';
+        await enter('done', 'completed');
+        return false;
+      }
+      if (action.kind === 'confirm') return true;
+      if (action.kind === 'decline') {
+        state.outcome = 'declined';
+        await enter('done', 'completed');
+        return false;
+      }
+      await db.recordFounderMessage({ conversationId, messageId: uuid4(), text: action.kind === 'revise' ? `Please revise the plan: ${action.text}` : action.text });
+    }
+  }
+
+  /**
+   * The founder's next action, or undefined when none comes in time. Stale confirms (for another plan
+   * version, or when no plan is on the table) are refused and recorded, and the wait goes on.
+   */
+  async function nextAction(planShown: boolean): Promise<FounderAction | undefined> {
+    for (;;) {
+      if (!(await condition(() => actions.length > 0, settings.confirmTimeoutMs))) return undefined;
+      const action = actions.shift()!;
+      const planAction = action.kind === 'confirm' || action.kind === 'decline' || action.kind === 'revise';
+      if (action.kind === 'confirm' && (!planShown || action.planVersion !== state.plan?.version)) {
+        await db.recordRefusedSignal({ conversationId, key: key('refused'), signal: 'confirm', reason: `plan version ${action.planVersion} is not the plan on the table (${planShown ? state.plan?.version : 'none'})` });
+        continue;
+      }
+      if (planAction && !planShown) {
+        await db.recordRefusedSignal({ conversationId, key: key('refused'), signal: action.kind, reason: 'no plan is awaiting confirmation' });
+        continue;
+      }
+      return action;
+    }
+  }
+
+  /** The orchestrator's graph, validated; asked once more with the error if the first one is bad. */
+  async function orchestrate(modules: Module[]): Promise<TaskNode[]> {
+    let previousError: string | undefined;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const reply = await llm.orchestrate({ projectId, conversationId, requestText, modules, attempt, previousError });
+      const check = reply.ok ? validateTaskGraph(reply.tasks) : reply;
+      if (check.ok && reply.ok) return reply.tasks;
+      previousError = check.ok ? 'invalid graph' : check.error;
+    }
+    throw new RequestFailed(`I couldn't turn the plan into a workable set of tasks (${previousError}). Nothing was changed.`);
+  }
+}

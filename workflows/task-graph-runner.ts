@@ -1,0 +1,91 @@
+/**
+ * Runs a request's task graph: each ready task (all its dependencies done) starts as a child workflow, up to
+ * the request's parallel limit; a failed task is retried once on the next tier up; a task that still fails
+ * skips everything that depends on it. Workflow code: deterministic scheduling only.
+ */
+import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { nextTier } from '../core/plan.js';
+import { transitiveDependents } from '../core/task-graph.js';
+import type { RequestInput, RequestState, TaskStatus, TaskView } from './request-contract.js';
+import { taskWorkflowId } from './request-contract.js';
+import { taskWorkflow, type DependencyOutput, type TaskResult } from './task.js';
+
+type RunGraph = {
+  input: RequestInput;
+  state: RequestState;
+  workdir: string;
+  report: (taskId: string, status: TaskStatus) => Promise<unknown>;
+};
+
+/** Runs every task it can; returns a plain-language reason when the request must end failed, else undefined. */
+export async function runTaskGraph({ input, state, workdir, report }: RunGraph): Promise<string | undefined> {
+  const outputs = new Map<string, DependencyOutput>();
+  const attempts = new Map<string, number>();
+  const running = new Map<string, Promise<[string, TaskResult]>>();
+  const failures: string[] = [];
+  const byId = new Map(state.tasks.map((t) => [t.id, t]));
+
+  const setStatus = async (task: TaskView, status: TaskStatus) => {
+    task.status = status;
+    await report(task.id, status);
+  };
+
+  const launch = async (task: TaskView) => {
+    const attempt = (attempts.get(task.id) ?? 0) + 1;
+    attempts.set(task.id, attempt);
+    const child = await startChild(taskWorkflow, {
+      workflowId: taskWorkflowId(task.sessionId!, attempt),
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      args: [
+        {
+          projectId: input.projectId,
+          conversationId: input.conversationId,
+          sessionId: task.sessionId!,
+          taskId: task.id,
+          tier: task.tier,
+          attempt,
+          workdir,
+          requestText: input.requestText,
+          maxSteps: input.settings.agentMaxSteps,
+          maxWallMs: input.settings.agentMaxWallMs,
+          dependencies: task.dependsOn.map((id) => outputs.get(id)!),
+        },
+      ],
+    });
+    running.set(task.id, child.result().then((result) => [task.id, result] as [string, TaskResult]));
+  };
+
+  for (;;) {
+    const ready = state.tasks.filter(
+      (t) => t.status === 'pending' && !running.has(t.id) && t.dependsOn.every((d) => byId.get(d)?.status === 'done'),
+    );
+    for (const task of ready.slice(0, Math.max(0, input.settings.maxParallelTasks - running.size))) {
+      await setStatus(task, 'running');
+      await launch(task);
+    }
+    if (running.size === 0) break;
+
+    const [id, result] = await Promise.race(running.values());
+    running.delete(id);
+    const task = byId.get(id)!;
+    if (result.status === 'done') {
+      outputs.set(id, { taskId: id, summary: result.summary, changedFiles: result.changedFiles });
+      await setStatus(task, 'done');
+      continue;
+    }
+    const higher = nextTier(task.tier);
+    if (higher && attempts.get(id) === 1) {
+      task.tier = higher;
+      await launch(task);
+      continue;
+    }
+    failures.push(`"${task.title}" could not be done (${result.error ?? 'no reason given'})`);
+    await setStatus(task, 'failed');
+    for (const dependent of transitiveDependents(state.tasks, id)) {
+      const t = byId.get(dependent)!;
+      if (t.status === 'pending') await setStatus(t, 'skipped');
+    }
+  }
+  if (failures.length === 0) return undefined;
+  return `The work was stopped before anything went live: ${failures.join('; ')}. Nothing was committed.`;
+}

@@ -1,0 +1,92 @@
+/**
+ * One task of a request, run by a coding agent: an LLM turn, then each tool call it asks for, until it calls
+ * `finish` or runs out of steps or time. Every turn and every tool call is its own activity, so a crashed
+ * worker resumes at the step it was on. Transcripts live in Postgres; this history carries ids and flags.
+ */
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import type { Tier } from '../core/plan.js';
+import { db, llm, tool } from './activity-profiles.js';
+
+export type DependencyOutput = { taskId: string; summary: string; changedFiles: string[] };
+
+export type TaskInput = {
+  projectId: string;
+  conversationId: string;
+  sessionId: string;
+  taskId: string;
+  tier: Tier;
+  /** 1 for the first try, 2 for the escalated retry. */
+  attempt: number;
+  workdir: string;
+  requestText: string;
+  maxSteps: number;
+  maxWallMs: number;
+  dependencies: DependencyOutput[];
+};
+
+export type TaskResult = { status: 'done' | 'failed'; summary: string; changedFiles: string[]; error?: string };
+
+/** Turns in a row without a tool call before the agent is judged to have stopped working. */
+const MAX_IDLE_TURNS = 2;
+
+export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
+  const { sessionId, conversationId, attempt } = input;
+  const changed = new Set<string>();
+  const end = async (status: 'done' | 'failed' | 'stopped', summary: string, error?: string) => {
+    await db.finishAgentAttempt({ sessionId, conversationId, attempt, status, summary, error, changedFiles: [...changed] });
+  };
+
+  try {
+    await db.startAgentAttempt({
+      sessionId,
+      conversationId,
+      attempt,
+      tier: input.tier,
+      dependencies: input.dependencies,
+    });
+    const deadline = workflowInfo().startTime.getTime() + input.maxWallMs;
+    let idle = 0;
+    for (let turn = 0; turn < input.maxSteps; turn++) {
+      if (Date.now() > deadline) {
+        const error = `The task ran out of time (${Math.round(input.maxWallMs / 60_000)} min) before it was finished.`;
+        await end('failed', '', error);
+        return { status: 'failed', summary: '', changedFiles: [...changed], error };
+      }
+      const reply = await llm.agentTurn({
+        sessionId,
+        conversationId,
+        attempt,
+        turn,
+        tier: input.tier,
+        taskId: input.taskId,
+        requestText: input.requestText,
+      });
+      if (reply.toolCalls.length === 0) {
+        if (++idle >= MAX_IDLE_TURNS) break;
+        continue;
+      }
+      idle = 0;
+      let finished: string | undefined;
+      for (const call of reply.toolCalls) {
+        const result = await tool.runTool({ sessionId, conversationId, attempt, turn, toolUseId: call.id, workdir: input.workdir });
+        result.changedFiles.forEach((f) => changed.add(f));
+        if (result.finish !== undefined) finished = result.finish;
+      }
+      if (finished !== undefined) {
+        await end('done', finished);
+        return { status: 'done', summary: finished, changedFiles: [...changed] };
+      }
+    }
+    const error =
+      idle >= MAX_IDLE_TURNS
+        ? 'The agent stopped without finishing the task.'
+        : `The agent used all ${input.maxSteps} steps without finishing the task.`;
+    await end('failed', '', error);
+    return { status: 'failed', summary: '', changedFiles: [...changed], error };
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => end('stopped', '', 'Stopped by the founder.'));
+    }
+    throw err;
+  }
+}
