@@ -2,7 +2,7 @@
  * API process entry (`npm run api`): serves HTTP on HOST:PORT against TEMPORAL_ADDRESS and DATABASE_URL.
  * It never does the work itself: it validates, starts and signals workflows, and reads Postgres.
  */
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { requireSetting } from '../lib/require-setting.js';
@@ -20,7 +20,16 @@ async function main() {
   const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
   // Lazy: the API comes up (and /health says why) even while Temporal is still starting or down.
   const temporal = Connection.lazy({ address });
-  const app = buildApp({ pool: database.pool, temporal, logger: log });
+  const client = new Client({ connection: temporal, namespace: config.temporal.namespace });
+  const app = buildApp({
+    pool: database.pool,
+    db: database.db,
+    temporal,
+    client,
+    taskQueue: config.temporal.taskQueue,
+    requestSettings: config.requests,
+    logger: log,
+  });
 
   const stop = async (signal: string) => {
     log.info({ signal }, 'api stopping');

@@ -1,8 +1,9 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { buildApp } from '../api/app.js';
+import { buildApp, type AppDeps } from '../api/app.js';
+import { loadConfig } from '../lib/config.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { freePort } from './helpers/ports.js';
 
@@ -11,6 +12,20 @@ const logger = pino({ level: 'silent' });
 describe('GET /health', () => {
   let database: TestDatabase;
   let temporal: Connection;
+
+  /** The app's deps on this file's database and Temporal, with the probed pieces swapped in. */
+  const deps = (over: Partial<Pick<AppDeps, 'pool' | 'temporal'>> = {}): AppDeps => {
+    const connection = over.temporal ?? temporal;
+    return {
+      pool: over.pool ?? database.pool,
+      db: database.db,
+      temporal: connection,
+      client: new Client({ connection, namespace: inject('temporalNamespace') }),
+      taskQueue: 'health-test',
+      requestSettings: loadConfig({}).requests,
+      logger,
+    };
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
@@ -22,7 +37,7 @@ describe('GET /health', () => {
   });
 
   it('answers 200 over real HTTP when Postgres and Temporal both answer', async () => {
-    const app = buildApp({ pool: database.pool, temporal, logger });
+    const app = buildApp(deps());
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const res = await fetch(`${address}/health`);
@@ -35,7 +50,7 @@ describe('GET /health', () => {
 
   it('answers 503 naming Temporal when nothing listens at its address', async () => {
     const down = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
-    const app = buildApp({ pool: database.pool, temporal: down, logger });
+    const app = buildApp(deps({ temporal: down }));
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(503);
     const body = res.json();
@@ -48,7 +63,7 @@ describe('GET /health', () => {
 
   it('answers 503 naming Postgres when the database refuses connections', async () => {
     const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/none`, connectionTimeoutMillis: 500 });
-    const app = buildApp({ pool, temporal, logger });
+    const app = buildApp(deps({ pool }));
     const res = await app.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(503);
     expect(res.json().postgres.ok).toBe(false);
@@ -59,7 +74,7 @@ describe('GET /health', () => {
   });
 
   it('answers unknown routes with the one error shape', async () => {
-    const app = buildApp({ pool: database.pool, temporal, logger });
+    const app = buildApp(deps());
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'not_found', message: 'No route for GET /nope' } });

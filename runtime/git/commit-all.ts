@@ -62,7 +62,8 @@ export async function commitAll(input: CommitAllInput): Promise<CommitAllResult>
   }
   await runGit(input.dir, ['add', '--all']);
   const staged = await runGit(input.dir, ['diff', '--cached', '--quiet', '--no-ext-diff'], { allowExitCodes: [1] });
-  if (hasHead && staged.exitCode === 0) {
+  if (staged.exitCode === 0) {
+    if (!hasHead) throw new Error(`${input.dir} has no commits yet and nothing to commit`);
     return { commit: await headCommit(input.dir), created: false, empty: true };
   }
   await runGit(input.dir, ['commit', '--quiet', '--no-verify', '--cleanup=verbatim', '--file=-'], {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { headCommit, resolveCommit } from './refs.js';
+import { headCommit, isAncestor, resolveCommit } from './refs.js';
 import { runGit } from './run-git.js';
 
 export type PrepareWorkingCopyInput = {
@@ -94,13 +94,19 @@ async function refresh(input: PrepareWorkingCopyInput, dir: string): Promise<voi
   const current = await runGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowExitCodes: [1] });
   // A plain checkout carries uncommitted changes along, and refuses rather than lose them.
   if (current.stdout.trim() !== input.branch) await runGit(dir, ['checkout', input.branch]);
+  // Start from the remote's latest when that is safe: never past local commits, and git itself refuses
+  // (exit 1) rather than touch a file with local changes, leaving the copy exactly as it was.
+  const upstream = `origin/${input.branch}`;
+  if (await isAncestor(dir, 'HEAD', upstream)) {
+    await runGit(dir, ['merge', '--ff-only', '--quiet', upstream], { allowExitCodes: [1] });
+  }
 }
 
 /**
  * Makes `dir` a working copy of `remoteUrl` on `branch` and returns its HEAD commit. A missing or empty
  * folder is cloned into; an existing working copy is fetched and, only with `fresh`, reset to the remote
- * branch and cleaned, and otherwise keeps local commits and uncommitted changes (a crashed agent's work
- * survives a retry). A folder a crash left broken (a `.git` with no valid HEAD) is replaced by a new clone;
+ * branch and cleaned. Otherwise it keeps local commits and uncommitted changes (a crashed agent's work
+ * survives a retry), and is fast-forwarded to the remote branch only where that touches none of them. A folder a crash left broken (a `.git` with no valid HEAD) is replaced by a new clone;
  * a non-empty folder without `.git` is refused rather than deleted.
  */
 export async function prepareWorkingCopy(input: PrepareWorkingCopyInput): Promise<{ head: string; cloned: boolean }> {

@@ -18,10 +18,11 @@ export async function listFilesAtRef(repoDir: string, ref: string): Promise<stri
 export async function readFileAtRef(repoDir: string, ref: string, filePath: string): Promise<string | undefined> {
   const commit = await resolveCommit(repoDir, ref);
   if (!commit) throw new Error(`${ref} names no commit in ${repoDir}`);
-  const spec = `${commit}:${filePath.replace(/^\.?\//, '')}`;
-  const found = await runGit(repoDir, ['rev-parse', '--verify', '--quiet', `${spec}^{blob}`], { allowExitCodes: [1] });
-  if (found.exitCode !== 0) return undefined;
-  const { stdout } = await runGit(repoDir, ['cat-file', 'blob', found.stdout.trim()], { keepFinalNewline: true });
+  const { stdout: entry } = await runGit(repoDir, ['ls-tree', '-z', '--full-tree', commit, '--', filePath.replace(/^\.?\//, '')]);
+  const [mode, type, oid] = entry.split('\t')[0]?.split(' ') ?? [];
+  // A folder is not a file, and a symlink's blob holds its target path rather than content.
+  if (type !== 'blob' || !oid || mode === '120000') return undefined;
+  const { stdout } = await runGit(repoDir, ['cat-file', 'blob', oid], { keepFinalNewline: true });
   return stdout;
 }
 

@@ -73,6 +73,9 @@ function gitEnv(author: GitIdentity): Record<string, string> {
     // Stable, English messages: callers read exit codes and porcelain output, people read the errors.
     LC_ALL: 'C',
     GIT_TERMINAL_PROMPT: '0',
+    // Nothing VIBN runs may wait on an editor; paths we pass are file names, never glob patterns.
+    GIT_EDITOR: 'true',
+    GIT_LITERAL_PATHSPECS: '1',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     // ssh would otherwise ask for a passphrase or host key on the controlling terminal and wait forever.
@@ -108,7 +111,7 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
   if (exitCode === 0 || (exitCode !== undefined && options.allowExitCodes?.includes(exitCode))) {
     return { stdout: result.stdout, stderr: result.stderr, exitCode };
   }
-  const why = result.timedOut ? `timed out; ${result.stderr}` : result.failed && exitCode === undefined ? result.shortMessage : result.stderr;
+  const why = result.timedOut ? `timed out; ${result.stderr}` : exitCode === undefined ? (result.shortMessage ?? result.stderr) : result.stderr;
   throw new GitCommandError(args.map(redactUrls), exitCode, redactUrls(why));
 }
 

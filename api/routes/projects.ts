@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createProject, getProject, listProjects } from '../../db/queries/projects.js';
+import type { AppDeps } from '../app.js';
+import { ApiError, parseInput } from '../errors.js';
+
+/** A uuid in a path segment; checked here so Postgres never sees a malformed one. */
+export const uuidParam = z.guid({ message: 'must be a uuid' });
+
+const noControlChars = (v: string) => !/[\u0000-\u001f\u007f]/.test(v);
+
+/**
+ * Where the code lives: an http(s)/ssh/git/file URL, scp-like `user@host:path`, or an absolute path.
+ * Never starting with '-', so git cannot read it as an option.
+ */
+const repoUrl = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2_000)
+  .refine((v) => noControlChars(v) && /^((https?|ssh|git|file):\/\/\S+|[\w.-]+@[\w.-]+:\S+|\/.*)$/.test(v), {
+    message: 'must be a git URL (https://, ssh://, git://, file://, user@host:path) or an absolute path',
+  });
+
+/** A git branch name, by git's check-ref-format rules that matter here. */
+const branch = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((v) => /^[A-Za-z0-9._/-]+$/.test(v) && !/^[-/.]|\.\.|\/\/|[/.]$|\.lock$/.test(v), {
+    message: 'must be a valid git branch name',
+  });
+
+const timezone = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone such as Europe/Paris' },
+  );
+
+const deploy = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('command'), command: z.string().trim().min(1).max(4_000).refine(noControlChars, { message: 'must be one line' }) }),
+  z.object({ kind: z.literal('none') }),
+]);
+
+/** Body of POST /api/projects. */
+export const createProjectBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  repoUrl,
+  defaultBranch: branch.default('main'),
+  deploy: deploy.default({ kind: 'none' }),
+  timezone: timezone.default('UTC'),
+});
+
+/** Loads a project named in a path, or answers 404. */
+export async function requireProject(deps: Pick<AppDeps, 'db'>, projectId: string) {
+  const project = await getProject(deps.db, projectId);
+  if (!project) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
+  return project;
+}
+
+/** POST /api/projects, GET /api/projects, GET /api/projects/:projectId. */
+export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
+  app.post('/api/projects', async (req, reply) => {
+    const body = parseInput(createProjectBody, req.body, 'body');
+    const created = await createProject(deps.db, body);
+    if (!created) throw new ApiError(409, 'project_exists', `A project named "${body.name}" already exists`, 'name');
+    return reply.code(201).send({ id: created.id });
+  });
+
+  app.get('/api/projects', async () => ({ projects: await listProjects(deps.db) }));
+
+  app.get('/api/projects/:projectId', async (req) => {
+    const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
+    return requireProject(deps, projectId);
+  });
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PROJECT_ID, SESSION_STATUS } from '../../core/search-attributes.js';
+import {
+  findConversationByIdempotencyKey,
+  insertRequestConversation,
+  markConversationNotStarted,
+  type ConversationHead,
+} from '../../db/queries/conversation-views.js';
+import { requestWorkflowId, type RequestInput } from '../../workflows/request-contract.js';
+import type { AppDeps } from '../app.js';
+import { parseInput } from '../errors.js';
+import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
+import { requireProject, uuidParam } from './projects.js';
+
+type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'requestSettings'>;
+
+/** Body of POST /api/projects/:projectId/requests: what the founder asks, in their words. */
+export const createRequestBody = z.object({ text: z.string().trim().min(1).max(8_000) });
+
+const requestParams = z.object({ projectId: uuidParam });
+const requestHeaders = z.object({ 'idempotency-key': z.string().trim().min(1).max(200).optional() });
+
+const NOT_STARTED = 'The request was saved but could not be started; send it again';
+
+/**
+ * Starts a conversation's request workflow, or does nothing when its run exists. A closed run is never started
+ * again (REJECT_DUPLICATE): a retried POST after the request finished must not redo the work.
+ */
+async function ensureWorkflowStarted(deps: RequestDeps, workflowId: string, input: RequestInput): Promise<void> {
+  try {
+    await withinDeadline(deps.client, () =>
+      deps.client.workflow.start('requestWorkflow', {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [input],
+        typedSearchAttributes: [
+          { key: PROJECT_ID, value: input.projectId },
+          { key: SESSION_STATUS, value: 'assisting' },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
+
+/** POST /api/projects/:projectId/requests: the founder's new request, answered 202 once its workflow runs. */
+export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
+  const inputOf = (c: Pick<ConversationHead, 'id' | 'projectId' | 'requestText'>): RequestInput => ({
+    projectId: c.projectId,
+    conversationId: c.id,
+    requestText: c.requestText,
+    settings: deps.requestSettings,
+  });
+
+  /** A retried POST: the stored conversation (not the retry's text), its workflow started if still running. */
+  async function resume(existing: ConversationHead) {
+    if (existing.status === 'running') {
+      try {
+        await ensureWorkflowStarted(deps, existing.workflowId, inputOf(existing));
+      } catch (err) {
+        throw temporalUnavailable(NOT_STARTED, err);
+      }
+    }
+    return { conversationId: existing.id, workflowId: existing.workflowId };
+  }
+
+  app.post('/api/projects/:projectId/requests', async (req, reply) => {
+    const { projectId } = parseInput(requestParams, req.params, 'params');
+    const idempotencyKey = parseInput(requestHeaders, req.headers, 'headers')['idempotency-key'];
+    const { text } = parseInput(createRequestBody, req.body, 'body');
+    await requireProject(deps, projectId);
+
+    if (idempotencyKey) {
+      const existing = await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey);
+      if (existing) return reply.code(202).send(await resume(existing));
+    }
+
+    const id = randomUUID();
+    const workflowId = requestWorkflowId(projectId, id);
+    const inserted = await insertRequestConversation(deps.db, {
+      id,
+      projectId,
+      workflowId,
+      requestText: text,
+      idempotencyKey,
+      firstMessage: { id: randomUUID(), role: 'founder', content: text, timestamp: new Date().toISOString() },
+    });
+    if (!inserted) {
+      // A concurrent POST with the same key inserted first: answer with its conversation.
+      const winner = idempotencyKey ? await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey) : undefined;
+      if (!winner) throw new Error(`conversation insert for project ${projectId} was refused without a conflicting row`);
+      return reply.code(202).send(await resume(winner));
+    }
+
+    try {
+      await ensureWorkflowStarted(deps, workflowId, inputOf({ id, projectId, requestText: text }));
+    } catch (err) {
+      // With a key, the founder's retry finds the row and starts it; without one nobody can, so it is closed.
+      if (!idempotencyKey) await markConversationNotStarted(deps.db, id, NOT_STARTED);
+      throw temporalUnavailable(NOT_STARTED, err);
+    }
+    return reply.code(202).send({ conversationId: id, workflowId });
+  });
+}

@@ -1,0 +1,64 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { projects } from '../schema.js';
+
+/** How a project deploys: run a command in the workspace, or not at all. */
+export type DeploySettings = { kind: 'command'; command: string } | { kind: 'none' };
+
+export type NewProject = {
+  name: string;
+  repoUrl: string;
+  defaultBranch: string;
+  deploy: DeploySettings;
+  timezone: string;
+};
+
+/** A project as the API shows it: never the token hash. */
+export type ProjectView = {
+  id: string;
+  name: string;
+  repoUrl: string;
+  defaultBranch: string;
+  timezone: string;
+  deploy: Record<string, unknown> | null;
+  createdAt: string;
+};
+
+const columns = {
+  id: projects.id,
+  name: projects.name,
+  repoUrl: projects.repoUrl,
+  defaultBranch: projects.defaultBranch,
+  timezone: projects.timezone,
+  deploy: projects.deploy,
+  createdAt: projects.createdAt,
+};
+
+type Row = Omit<ProjectView, 'createdAt'> & { createdAt: Date };
+
+const toView = (row: Row): ProjectView => ({ ...row, deploy: row.deploy ?? null, createdAt: row.createdAt.toISOString() });
+
+/**
+ * Inserts a project; returns its id, or `undefined` when the name is taken. The unique index decides, so two
+ * concurrent creates of one name cannot both succeed.
+ */
+export async function createProject(db: Db, project: NewProject): Promise<{ id: string } | undefined> {
+  const [row] = await db
+    .insert(projects)
+    .values(project)
+    .onConflictDoNothing({ target: projects.name })
+    .returning({ id: projects.id });
+  return row;
+}
+
+/** Every project, oldest first. */
+export async function listProjects(db: Db): Promise<ProjectView[]> {
+  const rows = await db.select(columns).from(projects).orderBy(asc(projects.createdAt), asc(projects.name));
+  return rows.map(toView);
+}
+
+/** One project by id, or `undefined`. */
+export async function getProject(db: Db, id: string): Promise<ProjectView | undefined> {
+  const [row] = await db.select(columns).from(projects).where(eq(projects.id, id));
+  return row ? toView(row) : undefined;
+}

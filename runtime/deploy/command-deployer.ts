@@ -1,0 +1,133 @@
+/**
+ * Runs a project's configured deploy command (`bash -c`). The command gets only PATH, HOME and the variables
+ * the caller chose, never VIBN's own environment, so API keys and database passwords cannot leak into a
+ * deploy script or its logs. It runs in its own process group, so a timeout or an abort stops everything it
+ * started, not just the shell.
+ */
+import { execa } from 'execa';
+
+/** How much of the end of the output a deploy result keeps: enough to show the error, small enough to store. */
+export const LOG_TAIL_BYTES = 4096;
+
+/** After SIGTERM, how long the command gets to exit before the whole group is killed outright. */
+const KILL_GRACE_MS = 2_000;
+
+export type CommandDeployInput = {
+  /** A bash command line, run with `bash -c`. */
+  command: string;
+  cwd: string;
+  /** Added to PATH and HOME; the only other variables the command sees. */
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** Aborting stops the command the same way a timeout does. */
+  signal?: AbortSignal;
+};
+
+export type CommandDeployResult = {
+  /** True only when the command exited 0 within its time and was not aborted. */
+  ok: boolean;
+  /** Null when the command was ended by a signal or never started. */
+  exitCode: number | null;
+  /** The last ~4 KB of stdout and stderr, interleaved as written. */
+  logTail: string;
+  durationMs: number;
+  timedOut: boolean;
+  aborted: boolean;
+};
+
+/** Keeps the last `limit` bytes written to it. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer | string): void {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.chunks.push(buf);
+    this.size += buf.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    // Cutting mid-character would leave a replacement glyph at the start; drop UTF-8 continuation bytes.
+    let start = Math.max(0, all.length - this.limit);
+    while (start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    return all.subarray(start).toString('utf8');
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Runs `command` in `cwd` with a minimal environment and returns how it went; never throws for a failing
+ * command. On timeout or abort the command's whole process group gets SIGTERM, then SIGKILL after 2 s.
+ */
+export async function runCommandDeploy(input: CommandDeployInput): Promise<CommandDeployResult> {
+  const started = performance.now();
+  const tail = new TailBuffer(LOG_TAIL_BYTES);
+  const finish = (fields: Omit<CommandDeployResult, 'logTail' | 'durationMs'>): CommandDeployResult => ({
+    ...fields,
+    logTail: tail.text(),
+    durationMs: Math.round(performance.now() - started),
+  });
+  if (input.signal?.aborted) {
+    tail.push('[vibn] deploy aborted before it started\n');
+    return finish({ ok: false, exitCode: null, timedOut: false, aborted: true });
+  }
+
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
+  const subprocess = execa('bash', ['-c', input.command], {
+    cwd: input.cwd,
+    env: { ...env, ...input.env },
+    extendEnv: false,
+    // Its own process group, so that killing -pid reaches every process the command started.
+    detached: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+  });
+  subprocess.all?.on('data', (chunk: Buffer | string) => tail.push(chunk));
+
+  let timedOut = false;
+  let aborted = false;
+  let escalation: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (escalation) return;
+    killGroup(subprocess.pid, 'SIGTERM');
+    escalation = setTimeout(() => killGroup(subprocess.pid, 'SIGKILL'), KILL_GRACE_MS);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, input.timeoutMs);
+  const onAbort = () => {
+    aborted = true;
+    stop();
+  };
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const result = await subprocess;
+    const exitCode = result.exitCode ?? null;
+    if (timedOut) tail.push(`\n[vibn] deploy timed out after ${input.timeoutMs} ms and was stopped\n`);
+    else if (aborted) tail.push('\n[vibn] deploy was aborted and stopped\n');
+    else if (exitCode === null) tail.push(`\n[vibn] ${result.shortMessage}\n`);
+    return finish({ ok: exitCode === 0 && !timedOut && !aborted, exitCode, timedOut, aborted });
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(escalation);
+    input.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { minimalCommandEnv } from './command-env.js';
+import { runCommand } from './run-command.js';
+import type { ToolDefinition } from './types.js';
+
+const input = z.object({
+  command: z.string().min(1).describe('A bash command line, run in the workspace root, for example "npm test" or "git status".'),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Seconds before the command is killed. Defaults to, and cannot exceed, the workspace limit (usually 120).'),
+});
+
+/** Runs a shell command in the workspace and reports its exit code and output; a failing command is an error outcome. */
+export const executeCommandTool: ToolDefinition<z.infer<typeof input>> = {
+  name: 'execute_command',
+  description:
+    'Run a bash command in the workspace root and get its exit code and combined output (long output keeps the ' +
+    'beginning and the end). Nothing can be typed into it, so use non-interactive flags. Background processes ' +
+    'are stopped when the command ends; to try a server, start it and query it within the same command.',
+  input,
+  async execute(ctx, { command, timeout_seconds: requestedSeconds }) {
+    const limitMs = ctx.limits.commandTimeoutMs;
+    const timeoutMs = Math.min(requestedSeconds === undefined ? limitMs : requestedSeconds * 1000, limitMs);
+    const run = await runCommand(command, {
+      cwd: ctx.root,
+      env: ctx.env ?? minimalCommandEnv(),
+      timeoutMs,
+      maxOutputBytes: ctx.limits.maxOutputBytes,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (run.stopped === 'timeout') {
+      return { output: `timed out after ${timeoutMs / 1000}s and was killed\n${run.output}`, isError: true };
+    }
+    if (run.stopped === 'cancelled') return { output: `cancelled and killed\n${run.output}`, isError: true };
+    if (run.startError !== undefined) return { output: `could not run the command: ${run.startError}`, isError: true };
+    const status = run.exitCode !== undefined ? `exit code: ${run.exitCode}` : `killed by signal ${run.signal}`;
+    return { output: `${status}\n${run.output}`, isError: run.exitCode !== 0 };
+  },
+};

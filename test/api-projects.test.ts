@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { buildApp } from '../api/app.js';
+import { loadConfig } from '../lib/config.js';
+import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+
+describe('projects API', () => {
+  let database: TestDatabase;
+  let connection: Connection;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('databaseUrl'));
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    app = buildApp({
+      pool: database.pool,
+      db: database.db,
+      temporal: connection,
+      client: new Client({ connection, namespace: inject('temporalNamespace') }),
+      taskQueue: `test-${randomUUID()}`,
+      requestSettings: loadConfig({}).requests,
+      logger: pino({ level: 'silent' }),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await connection?.close();
+    await database?.drop();
+  });
+
+  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/projects', payload: payload as object });
+
+  it('creates a project with defaults, then lists it and gets it by id', async () => {
+    const res = await post({ name: 'Bakery', repoUrl: 'https://github.com/acme/bakery.git' });
+    expect(res.statusCode).toBe(201);
+    const { id } = res.json();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const got = await app.inject({ method: 'GET', url: `/api/projects/${id}` });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toEqual({
+      id,
+      name: 'Bakery',
+      repoUrl: 'https://github.com/acme/bakery.git',
+      defaultBranch: 'main',
+      timezone: 'UTC',
+      deploy: { kind: 'none' },
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    const full = await post({
+      name: 'Florist',
+      repoUrl: '/srv/git/florist.git',
+      defaultBranch: 'trunk',
+      deploy: { kind: 'command', command: 'npm run deploy' },
+      timezone: 'Europe/Paris',
+    });
+    expect(full.statusCode).toBe(201);
+
+    const list = await app.inject({ method: 'GET', url: '/api/projects' });
+    expect(list.statusCode).toBe(200);
+    const { projects } = list.json();
+    expect(projects.map((p: { name: string }) => p.name)).toEqual(['Bakery', 'Florist']);
+    expect(projects[1]).toMatchObject({
+      id: full.json().id,
+      defaultBranch: 'trunk',
+      timezone: 'Europe/Paris',
+      deploy: { kind: 'command', command: 'npm run deploy' },
+    });
+  });
+
+  it('refuses a second project with the same name with 409', async () => {
+    expect((await post({ name: 'Twin', repoUrl: 'git@github.com:acme/twin.git' })).statusCode).toBe(201);
+    const res = await post({ name: 'Twin', repoUrl: 'git@github.com:acme/other.git' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ error: { code: 'project_exists', message: expect.any(String), field: 'name' } });
+  });
+
+  it.each([
+    ['name', { repoUrl: 'https://x.test/r.git' }],
+    ['name', { name: 'n'.repeat(201), repoUrl: 'https://x.test/r.git' }],
+    ['name', { name: '   ', repoUrl: 'https://x.test/r.git' }],
+    ['repoUrl', { name: 'a' }],
+    ['repoUrl', { name: 'a', repoUrl: '--upload-pack=touch /tmp/pwned' }],
+    ['repoUrl', { name: 'a', repoUrl: 'not a url' }],
+    ['defaultBranch', { name: 'a', repoUrl: 'https://x.test/r.git', defaultBranch: 'a..b' }],
+    ['timezone', { name: 'a', repoUrl: 'https://x.test/r.git', timezone: 'Mars/Olympus_Mons' }],
+    ['deploy.kind', { name: 'a', repoUrl: 'https://x.test/r.git', deploy: { kind: 'ftp' } }],
+    ['deploy.command', { name: 'a', repoUrl: 'https://x.test/r.git', deploy: { kind: 'command' } }],
+  ])('answers 400 naming %s for a bad body', async (field, body) => {
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining(field), field } });
+  });
+
+  it('answers 404 for an unknown project and 400 naming projectId for a malformed one', async () => {
+    const unknown = await app.inject({ method: 'GET', url: `/api/projects/${randomUUID()}` });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('project_not_found');
+    const malformed = await app.inject({ method: 'GET', url: '/api/projects/nope' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error).toMatchObject({ code: 'invalid_request', field: 'projectId' });
+  });
+
+  it('answers malformed bodies with the one error shape: bad JSON, no body, wrong type, too large', async () => {
+    const json = { 'content-type': 'application/json' };
+    const badJson = await app.inject({ method: 'POST', url: '/api/projects', headers: json, payload: '{"name":' });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json()).toEqual({ error: { code: 'invalid_json', message: expect.any(String), field: 'body' } });
+
+    const noBody = await app.inject({ method: 'POST', url: '/api/projects' });
+    expect(noBody.statusCode).toBe(400);
+    expect(noBody.json().error).toMatchObject({ code: 'invalid_request', field: 'body' });
+
+    const text = await app.inject({ method: 'POST', url: '/api/projects', headers: { 'content-type': 'text/plain' }, payload: 'hi' });
+    expect(text.statusCode).toBe(415);
+    expect(text.json()).toEqual({ error: { code: 'unsupported_media_type', message: expect.any(String) } });
+
+    const huge = await app.inject({ method: 'POST', url: '/api/projects', headers: json, payload: JSON.stringify({ name: 'x'.repeat(1_100_000) }) });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error).toMatchObject({ code: 'payload_too_large', field: 'body' });
+  });
+
+  it('serves the same contract over real HTTP', async () => {
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const res = await fetch(`${address}/api/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Over HTTP', repoUrl: 'ssh://git@example.test/acme/http.git', timezone: 'America/New_York' }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const got = await fetch(`${address}/api/projects/${id}`);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toMatchObject({ id, name: 'Over HTTP', timezone: 'America/New_York' });
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The whole request path for a test: a fresh database, a state folder with the demo repository as the
+ * project's git remote, an in-process worker on a scripted provider, and the real HTTP API (app.inject).
+ */
+import pino from 'pino';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createDemoRepository } from '../../demo/create-demo-repo.js';
+import type { Scenario } from '../../llm/scenario.js';
+import type { RequestSettings } from '../../workflows/request-contract.js';
+import { createTestDatabase } from './database.js';
+import { testDeps } from './deps.js';
+import { eventually } from './poll.js';
+import { connectTestClient, startTestWorker } from './temporal.js';
+
+export const DEMO_DEPLOY_COMMAND = 'node "$VIBN_ROOT/demo/deploy-site.mjs" "$VIBN_WORKDIR" "$VIBN_HOME/sites/demo"';
+
+export type Conversation = {
+  id: string;
+  status: string;
+  phase: string;
+  plan: { version: number; summary: string; items: unknown[]; estimatedMinutes: number } | null;
+  tasks: Array<{ id: string; title: string; module: string; status: string; dependsOn: string[] }>;
+  outcome: string | null;
+  error: string | null;
+  messages: Array<{ role: string; content: string }>;
+};
+
+export async function startRequestHarness(scenarios: Scenario[], settings: Partial<RequestSettings> = {}) {
+  const database = await createTestDatabase(inject('databaseUrl'));
+  const deps = await testDeps(database.db, scenarios);
+  const remote = await createDemoRepository({ stateDir: deps.home });
+  const temporal = await connectTestClient();
+  const worker = await startTestWorker(temporal.taskQueue, deps);
+  const app = buildApp({
+    pool: database.pool,
+    db: database.db,
+    temporal: temporal.connection,
+    client: temporal.client,
+    taskQueue: temporal.taskQueue,
+    requestSettings: { confirmTimeoutMs: 120_000, maxParallelTasks: 3, agentMaxSteps: 20, agentMaxWallMs: 300_000, ...settings },
+    logger: pino({ level: 'silent' }),
+  });
+
+  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await app.inject({ method, url, payload: payload as object | undefined });
+    return { status: res.statusCode, body: res.json() };
+  };
+
+  const createProject = async (name = 'demo', deploy: unknown = { kind: 'command', command: DEMO_DEPLOY_COMMAND }) => {
+    const res = await call('POST', '/api/projects', { name, repoUrl: remote.remoteUrl, deploy });
+    if (res.status !== 201) throw new Error(`project not created: ${JSON.stringify(res.body)}`);
+    return res.body.id as string;
+  };
+
+  const startRequest = async (projectId: string, text: string) => {
+    const res = await call('POST', `/api/projects/${projectId}/requests`, { text });
+    if (res.status !== 202) throw new Error(`request not accepted: ${JSON.stringify(res.body)}`);
+    return res.body as { conversationId: string; workflowId: string };
+  };
+
+  const conversation = async (id: string) => (await call('GET', `/api/conversations/${id}`)).body as Conversation;
+
+  /** Polls the conversation (through the API) until `done` holds. */
+  const waitFor = (id: string, what: string, done: (c: Conversation) => boolean, timeoutMs = 90_000) =>
+    eventually(
+      what,
+      async () => {
+        const c = await conversation(id);
+        return done(c) ? c : undefined;
+      },
+      timeoutMs,
+    );
+
+  const events = async (id: string) => (await call('GET', `/api/conversations/${id}/events?limit=1000`)).body.events as Array<{ seq: number; kind: string; payload: Record<string, unknown>; sessionId?: string | null }>;
+
+  return {
+    database,
+    deps,
+    remote,
+    temporal,
+    worker,
+    app,
+    call,
+    createProject,
+    startRequest,
+    conversation,
+    waitFor,
+    events,
+    async stop() {
+      await worker.stop();
+      await app.close();
+      await temporal.connection.close();
+      await database.drop();
+      await deps.cleanup();
+    },
+  };
+}
