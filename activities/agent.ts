@@ -11,6 +11,7 @@ import { recordLlmCall } from '../llm/accounting.js';
 import { toolUsesOf, type ContentBlock, type LlmMessage, type ToolResultBlock } from '../llm/types.js';
 import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas } from '../runtime/tools/index.js';
 import type { ActivityDeps } from './deps.js';
+import { whileHeartbeating } from './heartbeat.js';
 import { prompt } from './prompts/index.js';
 
 type StepRef = { sessionId: string; conversationId: string; attempt: number; turn: number };
@@ -67,7 +68,7 @@ export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'll
           meta: { requestText: input.requestText, taskId: input.taskId, attempt },
         };
         const started = Date.now();
-        const response = await llm.complete(request);
+        const response = await whileHeartbeating((signal) => llm.complete({ ...request, signal }));
         await recordLlmCall(db, { projectId: session?.projectId ?? '', conversationId, sessionId }, request, response, Date.now() - started);
         payload = { attempt, turn, content: response.content, scripted: response.scripted, model: response.model };
         await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.turn', payload, idempotencyKey: key });

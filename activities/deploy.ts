@@ -2,7 +2,6 @@
  * Deploys a request's commit with the project's deployer. One `deploys` row per request makes a retry find
  * the first attempt: a finished deploy is reported again, never run again.
  */
-import { heartbeat } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { projectRoot } from '../lib/config.js';
@@ -10,6 +9,7 @@ import { appendSessionEvent } from '../db/queries/session-events.js';
 import { deploys, projects } from '../db/schema.js';
 import { runCommandDeploy } from '../runtime/deploy/command-deployer.js';
 import type { ActivityDeps } from './deps.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 /** How a project deploys; the embedded default runs a command on this machine. */
 export const deploySettingsSchema = z.discriminatedUnion('kind', [
@@ -41,13 +41,13 @@ export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | '
       if (row!.status !== 'started') return { status: row!.status as 'succeeded' | 'failed', url: row!.url, logTail: row!.logTail ?? '' };
 
       // A row still 'started' means no attempt finished: this one runs the command (deployers are idempotent by commit).
-      const beat = setInterval(() => heartbeat(), 5_000);
-      const result = await runCommandDeploy({
+      const result = await whileHeartbeating((signal) => runCommandDeploy({
         command: deploy.command,
         cwd: workdir,
         env: { VIBN_COMMIT: commit, VIBN_WORKDIR: workdir, VIBN_HOME: home, VIBN_ROOT: projectRoot, VIBN_PROJECT_ID: projectId },
         timeoutMs: deploy.timeoutSeconds * 1000,
-      }).finally(() => clearInterval(beat));
+        signal,
+      }));
       const status = result.ok ? 'succeeded' : 'failed';
       await db
         .update(deploys)

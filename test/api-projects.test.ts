@@ -55,7 +55,7 @@ describe('projects API', () => {
       name: 'Florist',
       repoUrl: '/srv/git/florist.git',
       defaultBranch: 'trunk',
-      deploy: { kind: 'command', command: 'npm run deploy' },
+      deploy: { kind: 'command', command: 'npm run deploy', url: 'https://florist.example', timeoutSeconds: 120 },
       timezone: 'Europe/Paris',
     });
     expect(full.statusCode).toBe(201);
@@ -68,7 +68,7 @@ describe('projects API', () => {
       id: full.json().id,
       defaultBranch: 'trunk',
       timezone: 'Europe/Paris',
-      deploy: { kind: 'command', command: 'npm run deploy' },
+      deploy: { kind: 'command', command: 'npm run deploy', url: 'https://florist.example', timeoutSeconds: 120 },
     });
   });
 
@@ -90,6 +90,7 @@ describe('projects API', () => {
     ['timezone', { name: 'a', repoUrl: 'https://x.test/r.git', timezone: 'Mars/Olympus_Mons' }],
     ['deploy.kind', { name: 'a', repoUrl: 'https://x.test/r.git', deploy: { kind: 'ftp' } }],
     ['deploy.command', { name: 'a', repoUrl: 'https://x.test/r.git', deploy: { kind: 'command' } }],
+    ['deploy.url', { name: 'a', repoUrl: 'https://x.test/r.git', deploy: { kind: 'command', command: 'x', url: 'javascript:alert(1)' } }],
   ])('answers 400 naming %s for a bad body', async (field, body) => {
     const res = await post(body);
     expect(res.statusCode).toBe(400);

@@ -49,8 +49,14 @@ const timezone = z
     { message: 'must be an IANA time zone such as Europe/Paris' },
   );
 
+/** Mirrors activities/deploy.ts's deploySettingsSchema, which reads what this stores; keep the two in step. */
 const deploy = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('command'), command: z.string().trim().min(1).max(4_000).refine(noControlChars, { message: 'must be one line' }) }),
+  z.object({
+    kind: z.literal('command'),
+    command: z.string().trim().min(1).max(4_000).refine(noControlChars, { message: 'must be one line' }),
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000).optional(),
+    timeoutSeconds: z.number().int().min(1).max(3_600).optional(),
+  }),
   z.object({ kind: z.literal('none') }),
 ]);
 

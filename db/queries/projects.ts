@@ -3,7 +3,7 @@ import type { Db } from '../client.js';
 import { projects } from '../schema.js';
 
 /** How a project deploys: run a command in the workspace, or not at all. */
-export type DeploySettings = { kind: 'command'; command: string } | { kind: 'none' };
+export type DeploySettings = { kind: 'command'; command: string; url?: string; timeoutSeconds?: number } | { kind: 'none' };
 
 export type NewProject = {
   name: string;
