@@ -51,7 +51,8 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
         await appendSessionEvent(db, { conversationId, kind: 'push', payload: { ...result, branch: p.defaultBranch }, idempotencyKey: `${conversationId}:push` });
         return result;
       } catch (err) {
-        if (err instanceof PushRejectedError) throw ApplicationFailure.nonRetryable(err.message, 'PushRejected');
+        // A branch that moved again during the one rebase is worth another try; a conflict is not.
+        if (err instanceof PushRejectedError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'PushRejected');
         throw err;
       }
     },

@@ -1,0 +1,112 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentSessions } from '../db/schema.js';
+import { scenarioSchema } from '../llm/scenario.js';
+import { runGit } from '../runtime/git/run-git.js';
+import { startRequestHarness } from './helpers/request-harness.js';
+import { planReply } from './helpers/scenarios.js';
+
+const write = (id: string, delayMs = 0) => [
+  { tool: 'write_file', input: { path: `dag/${id}.txt`, content: `${id}\n` }, delayMs },
+  { tool: 'finish', input: { summary: `wrote ${id}` } },
+];
+const task = (id: string, dependsOn: string[] = [], tier = 'A') => ({ id, title: `Task ${id}`, instructions: `Write dag/${id}.txt`, module: 'code', tier, dependsOn });
+
+const scenarios = [
+  scenarioSchema.parse({
+    name: 'dag',
+    match: '^dag\\b',
+    assist: [planReply('Build the graph')],
+    advisors: { code: { summary: 'graph', tasks: [{ title: 'all', instructions: 'all', complexity: 'standard' }] } },
+    orchestrator: [
+      // The first graph has a cycle: the orchestrator is asked once more with the error.
+      { tasks: [task('a', ['b']), task('b', ['a'])] },
+      { tasks: [task('a'), task('b'), task('c'), task('d', ['a', 'b']), task('e', ['d']), task('flaky')] },
+    ],
+    agents: {
+      a: write('a', 1_500),
+      b: write('b', 1_500),
+      c: write('c', 1_500),
+      d: write('d'),
+      e: write('e'),
+      // Tier A has no script (the agent stops without finishing); tier B does the work.
+      flaky: { B: write('flaky') },
+    },
+    followUp: { text: 'The graph is live.' },
+  }),
+  scenarioSchema.parse({
+    name: 'broken',
+    match: '^broken\\b',
+    assist: [planReply('Build what cannot be built')],
+    advisors: { code: { summary: 'x', tasks: [{ title: 'x', instructions: 'x', complexity: 'simple' }] } },
+    orchestrator: [{ tasks: [task('ok'), task('doomed', [], 'B'), task('after', ['doomed']), task('later', ['after'])] }],
+    agents: { ok: write('ok'), after: write('after'), later: write('later') },
+  }),
+  scenarioSchema.parse({
+    name: 'cyclic',
+    match: '^cyclic\\b',
+    assist: [planReply('Loop forever')],
+    advisors: { code: { summary: 'x', tasks: [{ title: 'x', instructions: 'x', complexity: 'simple' }] } },
+    orchestrator: [{ tasks: [task('a', ['b']), task('b', ['a'])] }, { tasks: [task('a', ['zzz'])] }],
+  }),
+];
+
+describe('the task graph', () => {
+  let h: Awaited<ReturnType<typeof startRequestHarness>>;
+  let projectId: string;
+  beforeAll(async () => {
+    h = await startRequestHarness(scenarios, { maxParallelTasks: 3 });
+    projectId = await h.createProject();
+  });
+  afterAll(() => h?.stop());
+
+  const run = async (text: string) => {
+    const { conversationId } = await h.startRequest(projectId, text);
+    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
+    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
+    return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
+  };
+
+  it('runs independent tasks at once, dependents only after their dependencies, and escalates a failing task once', async () => {
+    const { conversationId, done } = await run('dag of tasks');
+    expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    expect(done.tasks.every((t) => t.status === 'done')).toBe(true);
+
+    const sessions = await h.database.db.select().from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
+    const at = Object.fromEntries(sessions.map((s) => [s.taskKey, { start: s.startedAt!.getTime(), end: s.completedAt!.getTime(), tier: s.tier }]));
+    // a, b and c overlap in time: they ran concurrently.
+    const latestStart = Math.max(at.a!.start, at.b!.start, at.c!.start);
+    const earliestEnd = Math.min(at.a!.end, at.b!.end, at.c!.end);
+    expect(latestStart).toBeLessThan(earliestEnd);
+    expect(at.d!.start).toBeGreaterThanOrEqual(Math.max(at.a!.end, at.b!.end));
+    expect(at.e!.start).toBeGreaterThanOrEqual(at.d!.end);
+    expect(at.flaky!.tier).toBe('B');
+    const flaky = sessions.find((s) => s.taskKey === 'flaky')!;
+    expect(flaky.output).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'failed' }),
+      expect.objectContaining({ attempt: 2, status: 'done' }),
+    ]);
+
+    const events = await h.events(conversationId);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const files = (await runGit(h.remote.bareDir, ['ls-tree', '-r', '--name-only', 'main', 'dag/'])).stdout.trim().split('\n');
+    expect(files.sort()).toEqual(['dag/a.txt', 'dag/b.txt', 'dag/c.txt', 'dag/d.txt', 'dag/e.txt', 'dag/flaky.txt']);
+  });
+
+  it('a task that fails on its tier and the next skips its dependents and fails the request, committing nothing', async () => {
+    const before = (await runGit(h.remote.bareDir, ['rev-parse', 'main'])).stdout.trim();
+    const { done } = await run('broken graph');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/"Task doomed" could not be done/);
+    const status = Object.fromEntries(done.tasks.map((t) => [t.id, t.status]));
+    expect(status).toEqual({ ok: 'done', doomed: 'failed', after: 'skipped', later: 'skipped' });
+    expect((await runGit(h.remote.bareDir, ['rev-parse', 'main'])).stdout.trim()).toBe(before);
+  });
+
+  it('a second invalid graph fails the request in plain words before any task runs', async () => {
+    const { done } = await run('cyclic graph');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/couldn't turn the plan into a workable set of tasks .*"zzz"/);
+    expect(done.tasks).toEqual([]);
+  });
+});
