@@ -86,7 +86,7 @@ export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'll
         const turnEvent = events.find((e) => e.key === `${prefix(sessionId, attempt)}turn:${turn}`);
         const call = toolUsesOf((turnEvent?.payload as TurnPayload | undefined)?.content ?? []).find((c) => c.id === toolUseId);
         if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
-        const outcome = await executeTool({ root: workdir, limits: defaultToolLimits, env: minimalCommandEnv() }, call.name, call.input);
+        const outcome = await whileHeartbeating((signal) => executeTool({ root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal }, call.name, call.input));
         result = { toolUseId, name: call.name, output: outcome.output, isError: outcome.isError, changedFiles: outcome.changedFiles ?? [], finish: outcome.finish?.summary };
         await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.tool_result', payload: result, idempotencyKey: key });
       }

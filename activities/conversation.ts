@@ -7,6 +7,7 @@ import { advisorMemory, agentSessions, deploys, projects } from '../db/schema.js
 import type { RequestOutcome, RequestPhase, RequestState, RequestStatus, TaskStatus } from '../workflows/request-contract.js';
 import { repositorySummary } from './repository-summary.js';
 import type { ActivityDeps } from './deps.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
   return {
@@ -30,7 +31,7 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
         .orderBy(desc(agentSessions.createdAt))
         .limit(10);
       const [lastDeploy] = await db.select().from(deploys).where(eq(deploys.projectId, projectId)).orderBy(desc(deploys.startedAt)).limit(1);
-      const repository = await repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch });
+      const repository = await whileHeartbeating(() => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch }));
       const snapshot = {
         project: { name: project.name, defaultBranch: project.defaultBranch, timezone: project.timezone },
         memories,

@@ -11,6 +11,7 @@ import { appendSessionEvent } from '../db/queries/session-events.js';
 import { agentSessions, projects } from '../db/schema.js';
 import { commitAll, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
 import type { ActivityDeps } from './deps.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 type RequestRef = { projectId: string; conversationId: string };
 
@@ -30,7 +31,7 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
     async prepareWorkspace({ projectId, conversationId }: RequestRef) {
       const p = await project(projectId);
       const workdir = requestWorkdir(home, projectId, conversationId);
-      const { head } = await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: workdir });
+      const { head } = await whileHeartbeating(() => prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: workdir }));
       return { workdir, head };
     },
 
@@ -39,7 +40,7 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
       const tasks = await db.select({ plan: agentSessions.plan }).from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
       const headline = (conversation?.plan?.summary ?? conversation?.requestText ?? 'Work requested by the founder').split('\n')[0]!.slice(0, 72);
       const body = tasks.map((t) => `- ${(t.plan as { title?: string } | null)?.title ?? 'task'}`).join('\n');
-      const result = await commitAll({ dir: workdir, message: `${headline}\n\n${body}\n\nRequested through VIBN: ${conversation?.requestText?.slice(0, 500) ?? ''}`, requestId: conversationId });
+      const result = await whileHeartbeating(() => commitAll({ dir: workdir, message: `${headline}\n\n${body}\n\nRequested through VIBN: ${conversation?.requestText?.slice(0, 500) ?? ''}`, requestId: conversationId }));
       await appendSessionEvent(db, { conversationId, kind: 'commit', payload: { commit: result.commit, empty: result.empty }, idempotencyKey: `${conversationId}:commit` });
       return { commit: result.commit, empty: result.empty };
     },
@@ -47,7 +48,7 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
     async pushWork({ projectId, conversationId, workdir }: RequestRef & { workdir: string }) {
       const p = await project(projectId);
       try {
-        const result = await pushBranch({ dir: workdir, branch: p.defaultBranch });
+        const result = await whileHeartbeating(() => pushBranch({ dir: workdir, branch: p.defaultBranch }));
         await appendSessionEvent(db, { conversationId, kind: 'push', payload: { ...result, branch: p.defaultBranch }, idempotencyKey: `${conversationId}:push` });
         return result;
       } catch (err) {

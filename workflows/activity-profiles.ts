@@ -14,27 +14,36 @@ export const db = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', nonRetryableErrorTypes },
 });
 
+/**
+ * Long activities heartbeat every few seconds, so a worker that dies mid-call is noticed within this time and
+ * the step moves to another worker, instead of waiting out the whole start-to-close timeout.
+ */
+const heartbeatTimeout = '20 seconds';
+
 /** One model call: long generations allowed, retried on vendor hiccups. */
 export const llm = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout,
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes },
 });
 
 /** One agent tool call; the tool bounds its own command time, this bounds the activity. */
 export const tool = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
+  heartbeatTimeout,
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
 });
 
 /** Clone, commit, push: network to the git server. */
 export const git = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout,
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes },
 });
 
 /** Deploys can take a while to build; a failed deploy is reported, not retried forever. */
 export const deploy = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout,
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes },
 });
