@@ -3,26 +3,13 @@
  * the first attempt: a finished deploy is reported again, never run again.
  */
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
+import { DEFAULT_DEPLOY_TIMEOUT_SECONDS, deploySettingsSchema } from '../core/deploy-settings.js';
 import { projectRoot } from '../lib/config.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { deploys, projects } from '../db/schema.js';
 import { runCommandDeploy } from '../runtime/deploy/command-deployer.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
-
-/** How a project deploys; the embedded default runs a command on this machine. */
-export const deploySettingsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('none') }),
-  z.object({
-    kind: z.literal('command'),
-    command: z.string().min(1).max(4_000),
-    /** Where the deployed product can be opened, shown to the founder. */
-    url: z.string().url().optional(),
-    timeoutSeconds: z.number().int().min(1).max(3_600).default(600),
-  }),
-]);
-export type DeploySettings = z.infer<typeof deploySettingsSchema>;
 
 export type DeployOutcome = { status: 'succeeded' | 'failed' | 'skipped'; url?: string | null; logTail?: string };
 
@@ -45,7 +32,7 @@ export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | '
         command: deploy.command,
         cwd: workdir,
         env: { VIBN_COMMIT: commit, VIBN_WORKDIR: workdir, VIBN_HOME: home, VIBN_ROOT: projectRoot, VIBN_PROJECT_ID: projectId },
-        timeoutMs: deploy.timeoutSeconds * 1000,
+        timeoutMs: (deploy.timeoutSeconds ?? DEFAULT_DEPLOY_TIMEOUT_SECONDS) * 1000,
         signal,
       }));
       const status = result.ok ? 'succeeded' : 'failed';

@@ -1,3 +1,4 @@
+import { deploySettingsSchema } from '../../core/deploy-settings.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createProject, getProject, listProjects } from '../../db/queries/projects.js';
@@ -49,23 +50,12 @@ const timezone = z
     { message: 'must be an IANA time zone such as Europe/Paris' },
   );
 
-/** Mirrors activities/deploy.ts's deploySettingsSchema, which reads what this stores; keep the two in step. */
-const deploy = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('command'),
-    command: z.string().trim().min(1).max(4_000).refine(noControlChars, { message: 'must be one line' }),
-    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2_000).optional(),
-    timeoutSeconds: z.number().int().min(1).max(3_600).optional(),
-  }),
-  z.object({ kind: z.literal('none') }),
-]);
-
 /** Body of POST /api/projects. */
 export const createProjectBody = z.object({
   name: z.string().trim().min(1).max(200),
   repoUrl,
   defaultBranch: branch.default('main'),
-  deploy: deploy.default({ kind: 'none' }),
+  deploy: deploySettingsSchema.default({ kind: 'none' }),
   timezone: timezone.default('UTC'),
 });
 

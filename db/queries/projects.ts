@@ -2,8 +2,9 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { projects } from '../schema.js';
 
-/** How a project deploys: run a command in the workspace, or not at all. */
-export type DeploySettings = { kind: 'command'; command: string; url?: string; timeoutSeconds?: number } | { kind: 'none' };
+import type { DeploySettings } from '../../core/deploy-settings.js';
+
+export type { DeploySettings };
 
 export type NewProject = {
   name: string;

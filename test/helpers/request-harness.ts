@@ -26,12 +26,16 @@ export type Conversation = {
   messages: Array<{ role: string; content: string }>;
 };
 
-export async function startRequestHarness(scenarios: Scenario[], settings: Partial<RequestSettings> = {}) {
+export async function startRequestHarness(
+  scenarios: Scenario[],
+  settings: Partial<RequestSettings> = {},
+  options: { inProcessWorker?: boolean } = {},
+) {
   const database = await createTestDatabase(inject('databaseUrl'));
   const deps = await testDeps(database.db, scenarios);
   const remote = await createDemoRepository({ stateDir: deps.home });
   const temporal = await connectTestClient();
-  const worker = await startTestWorker(temporal.taskQueue, deps);
+  const worker = options.inProcessWorker === false ? undefined : await startTestWorker(temporal.taskQueue, deps);
   const app = buildApp({
     pool: database.pool,
     db: database.db,
@@ -88,7 +92,7 @@ export async function startRequestHarness(scenarios: Scenario[], settings: Parti
     waitFor,
     events,
     async stop() {
-      await worker.stop();
+      await worker?.stop();
       await app.close();
       await temporal.connection.close();
       await database.drop();
