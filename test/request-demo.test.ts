@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../llm/scenario.js';
 import { runGit } from '../runtime/git/run-git.js';
+import { eventually } from './helpers/poll.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 
 describe('the demo request, "Add a referral program", through the API', () => {
@@ -58,5 +59,13 @@ describe('the demo request, "Add a referral program", through the API', () => {
     const testRun = events.find((e) => e.kind === 'agent.tool_result' && e.payload.name === 'execute_command');
     expect(testRun?.payload).toMatchObject({ isError: false, output: expect.stringMatching(/exit code: 0/) });
     expect(events.filter((e) => e.kind === 'deploy')).toHaveLength(1);
+
+    // The Temporal Web UI can list the project's runs by status.
+    const listed = await eventually('the run in visibility', async () => {
+      const ids: string[] = [];
+      for await (const run of h.temporal.client.workflow.list({ query: `ProjectId = "${projectId}" AND SessionStatus = "completed"` })) ids.push(run.workflowId);
+      return ids.includes(workflowId) ? ids : undefined;
+    });
+    expect(listed).toEqual([workflowId]);
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * A real stack for benchmarks, as the tests have: a Temporal dev server, a fresh database (DATABASE_URL's
+ * server or an embedded Postgres), a worker on the given scripted scenarios and the API in-process.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp } from '../api/app.js';
+import { connectDatabase } from '../db/client.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import { runMigrations } from '../db/migrate.js';
+import { createDemoRepository } from '../demo/create-demo-repo.js';
+import { loadConfig } from '../lib/config.js';
+import type { Scenario } from '../llm/scenario.js';
+import { ScriptedProvider } from '../llm/scripted-provider.js';
+import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
+import { startDevServer } from '../temporal-config/dev-server.js';
+import type { RequestSettings } from '../workflows/request-contract.js';
+import { createWorker } from '../workers/worker.js';
+
+export async function startBenchStack(scenarios: Scenario[], settings: RequestSettings) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = loadConfig();
+  const log = pino({ level: 'warn' });
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-bench-'));
+  await fs.chmod(home, 0o755);
+  const stops: Array<() => Promise<unknown>> = [];
+
+  let serverUrl = config.database.url;
+  if (!serverUrl) {
+    const embedded = await startEmbeddedPostgres(path.join(home, 'postgres'), 54_329, log);
+    stops.push(() => embedded.stop());
+    serverUrl = embedded.url;
+  }
+  const name = `vibn_bench_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await runMigrations(url.toString());
+  const database = connectDatabase(url.toString(), { max: 20 });
+  stops.push(async () => {
+    await database.close();
+    const again = new pg.Client({ connectionString: serverUrl });
+    await again.connect();
+    await again.query(`drop database if exists ${name} with (force)`);
+    await again.end();
+  });
+
+  const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir }, log);
+  const server = await startDevServer({ executable: cli.executable, namespace: 'default' });
+  stops.push(() => server.stop());
+  const taskQueue = 'bench';
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { db: database.db, llm: new ScriptedProvider(scenarios), home, log },
+  });
+  const running = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await running;
+    await nativeConnection.close();
+  });
+
+  const client = new Client({ connection: server.env.connection, namespace: 'default' });
+  const app = buildApp({ pool: database.pool, db: database.db, temporal: server.env.connection, client, taskQueue, requestSettings: settings, logger: log });
+  const remote = await createDemoRepository({ stateDir: home });
+  const call = async (method: 'GET' | 'POST', route: string, payload?: object) => {
+    const res = await app.inject({ method, url: route, payload });
+    return res.json();
+  };
+
+  return {
+    database,
+    client,
+    remote,
+    call,
+    async stop() {
+      await app.close();
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await fs.rm(home, { recursive: true, force: true });
+    },
+  };
+}
