@@ -1,5 +1,5 @@
 /** agent_sessions rows: one per task of a request, opened when the graph is set and closed by each attempt. */
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Tier } from '../core/plan.js';
 import type { TaskGraph } from '../core/task-graph.js';
 import { getConversation, updateConversation } from '../db/queries/conversations.js';
@@ -53,6 +53,13 @@ export function createSessionActivities({ db }: Pick<ActivityDeps, 'db'>) {
       await appendSessionEvent(db, {
         conversationId,
         sessionId,
+        kind: 'task.status',
+        payload: { taskId: session.taskKey, status: 'running', attempt, tier },
+        idempotencyKey: `${sessionId}:a${attempt}:running`,
+      });
+      await appendSessionEvent(db, {
+        conversationId,
+        sessionId,
         kind: 'agent.instructions',
         payload: { attempt, tier, title, text: `Task: ${title}\n\n${session.task}${done}` },
         idempotencyKey: `${sessionId}:a${attempt}:instructions`,
@@ -82,12 +89,13 @@ export function createSessionActivities({ db }: Pick<ActivityDeps, 'db'>) {
           output: sql`case when ${agentSessions.output} @> ${JSON.stringify([{ attempt }])}::jsonb then ${agentSessions.output}
                       else ${agentSessions.output} || ${JSON.stringify([entry])}::jsonb end`,
         })
-        .where(and(eq(agentSessions.id, sessionId)));
+        .where(eq(agentSessions.id, sessionId));
+      const [session] = await db.select({ taskKey: agentSessions.taskKey }).from(agentSessions).where(eq(agentSessions.id, sessionId));
       await appendSessionEvent(db, {
         conversationId,
         sessionId,
-        kind: 'agent.finished',
-        payload: entry,
+        kind: 'task.status',
+        payload: { taskId: session?.taskKey, ...entry },
         idempotencyKey: `${sessionId}:a${attempt}:finished`,
       });
     },

@@ -12,7 +12,7 @@ type Shape = { name: string; layers: number; width: number; taskMs: number };
 
 const shapes: Shape[] = [
   { name: '20 tasks, width 4', layers: 5, width: 4, taskMs: 1_000 },
-  { name: '50-task chain', layers: 50, width: 1, taskMs: 200 },
+  { name: '50-task chain', layers: 50, width: 1, taskMs: 1_000 },
 ];
 
 /** Layer k's tasks each depend on every task of layer k-1: the critical path is `layers` tasks long. */

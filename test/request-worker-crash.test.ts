@@ -49,7 +49,7 @@ describe('a worker killed with SIGKILL in the middle of an agent task', () => {
     await eventually('an agent mid-task', async () => {
       const events = await h.events(conversationId);
       const started = events.some((e) => e.kind === 'agent.tool_result');
-      return started && !events.some((e) => e.kind === 'agent.finished') ? true : undefined;
+      return started && !events.some((e) => e.kind === 'task.status' && e.payload.status === 'done') ? true : undefined;
     }, 60_000);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));

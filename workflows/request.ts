@@ -86,7 +86,12 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       const sessions = await db.createTaskSessions({ projectId, conversationId });
       state.tasks = graph.map((t) => ({ ...t, status: 'pending', sessionId: sessions[t.id] }));
       const { workdir } = await git.prepareWorkspace({ projectId, conversationId });
-      const failure = await runTaskGraph({ input, state, workdir, report: (id, status) => db.recordTaskStatus({ conversationId, key: key('task'), taskId: id, status }) });
+      const failure = await runTaskGraph({
+        input,
+        state,
+        workdir,
+        reportSkipped: (taskId) => db.recordTaskStatus({ conversationId, key: key('task'), taskId, status: 'skipped' }),
+      });
       if (failure) throw new RequestFailed(failure);
 
       await enter('integrating');

@@ -6,7 +6,7 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { nextTier } from '../core/plan.js';
 import { transitiveDependents } from '../core/task-graph.js';
-import type { RequestInput, RequestState, TaskStatus, TaskView } from './request-contract.js';
+import type { RequestInput, RequestState, TaskView } from './request-contract.js';
 import { taskWorkflowId } from './request-contract.js';
 import { taskWorkflow, type DependencyOutput, type TaskResult } from './task.js';
 
@@ -14,21 +14,17 @@ type RunGraph = {
   input: RequestInput;
   state: RequestState;
   workdir: string;
-  report: (taskId: string, status: TaskStatus) => Promise<unknown>;
+  /** Records a task that will never run; running tasks record their own status from inside their workflow. */
+  reportSkipped: (taskId: string) => Promise<unknown>;
 };
 
 /** Runs every task it can; returns a plain-language reason when the request must end failed, else undefined. */
-export async function runTaskGraph({ input, state, workdir, report }: RunGraph): Promise<string | undefined> {
+export async function runTaskGraph({ input, state, workdir, reportSkipped }: RunGraph): Promise<string | undefined> {
   const outputs = new Map<string, DependencyOutput>();
   const attempts = new Map<string, number>();
   const running = new Map<string, Promise<[string, TaskResult]>>();
   const failures: string[] = [];
   const byId = new Map(state.tasks.map((t) => [t.id, t]));
-
-  const setStatus = async (task: TaskView, status: TaskStatus) => {
-    task.status = status;
-    await report(task.id, status);
-  };
 
   const launch = async (task: TaskView) => {
     const attempt = (attempts.get(task.id) ?? 0) + 1;
@@ -59,10 +55,9 @@ export async function runTaskGraph({ input, state, workdir, report }: RunGraph):
     const ready = state.tasks.filter(
       (t) => t.status === 'pending' && !running.has(t.id) && t.dependsOn.every((d) => byId.get(d)?.status === 'done'),
     );
-    for (const task of ready.slice(0, Math.max(0, input.settings.maxParallelTasks - running.size))) {
-      await setStatus(task, 'running');
-      await launch(task);
-    }
+    const launching = ready.slice(0, Math.max(0, input.settings.maxParallelTasks - running.size));
+    for (const task of launching) task.status = 'running';
+    await Promise.all(launching.map(launch));
     if (running.size === 0) break;
 
     const [id, result] = await Promise.race(running.values());
@@ -70,7 +65,7 @@ export async function runTaskGraph({ input, state, workdir, report }: RunGraph):
     const task = byId.get(id)!;
     if (result.status === 'done') {
       outputs.set(id, { taskId: id, summary: result.summary, changedFiles: result.changedFiles });
-      await setStatus(task, 'done');
+      task.status = 'done';
       continue;
     }
     const higher = nextTier(task.tier);
@@ -80,10 +75,13 @@ export async function runTaskGraph({ input, state, workdir, report }: RunGraph):
       continue;
     }
     failures.push(`"${task.title}" could not be done (${result.error ?? 'no reason given'})`);
-    await setStatus(task, 'failed');
+    task.status = 'failed';
     for (const dependent of transitiveDependents(state.tasks, id)) {
       const t = byId.get(dependent)!;
-      if (t.status === 'pending') await setStatus(t, 'skipped');
+      if (t.status === 'pending') {
+        t.status = 'skipped';
+        await reportSkipped(t.id);
+      }
     }
   }
   if (failures.length === 0) return undefined;
