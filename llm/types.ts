@@ -23,12 +23,17 @@ export type LlmRequest = {
   tools?: ToolSpec[];
   /** Ask for a single JSON object as the reply. */
   json?: boolean;
+  /** The vendor's model id; the tier router fills it in from TIER_X_MODEL. */
+  model?: string;
+  /** Let the model use the vendor's own web search (Anthropic's web search tool, Gemini's Google Search). */
+  webSearch?: boolean;
   maxOutputTokens?: number;
   signal?: AbortSignal;
   /** Where the call sits in the product; the scripted provider picks its script from it. */
   meta: { requestText: string; module?: string; taskId?: string; attempt?: number };
 };
 
+/** Token counts; `inputTokens` excludes `cachedTokens` (read from the vendor's prompt cache, billed lower). */
 export type Usage = { inputTokens: number; outputTokens: number; cachedTokens: number };
 
 export type LlmResponse = {
@@ -39,6 +44,8 @@ export type LlmResponse = {
   model: string;
   /** True when the answer was played from a script, not produced by a model: shown as such everywhere. */
   scripted: boolean;
+  /** Web pages the vendor's search tool consulted, so the founder can see where a claim came from. */
+  sources?: Array<{ url: string; title?: string }>;
 };
 
 export interface LlmProvider {
