@@ -6,6 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { TIERS, type Tier } from '../core/plan.js';
+import { DEFAULT_PRICES, priceTableSchema, type PriceTable } from '../llm/pricing.js';
+import { DEFAULT_TIER_MODELS, tierModelSchema, type TierModel } from '../llm/tier-models.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
 
 /** The checkout's root folder, found from this file's location rather than the working directory. */
@@ -40,6 +43,30 @@ const envSchema = z.object({
   MAX_PARALLEL_TASKS: z.coerce.number().int().min(1).max(20).default(3),
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
   AGENT_MAX_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  GEMINI_API_KEY: optionalText,
+  GEMINI_BASE_URL: optionalText.pipe(z.url().optional()),
+  TIER_A_MODEL: optionalText.pipe(tierModelSchema.optional()),
+  TIER_B_MODEL: optionalText.pipe(tierModelSchema.optional()),
+  TIER_C_MODEL: optionalText.pipe(tierModelSchema.optional()),
+  WEB_SEARCH: z.enum(['on', 'off']).default('off'),
+  LLM_PRICES: optionalText.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(priceTableSchema)
+      .optional(),
+  ),
+  REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
+  PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).default(100),
 });
 
 export type Config = {
@@ -61,6 +88,9 @@ export type Config = {
   demoSitePort: number;
   /** Limits every founder request runs under; passed into each workflow at start. */
   requests: RequestSettings;
+  llm: LlmConfig;
+  /** Money a request, and a project in a calendar month, may spend on models before the founder is asked. */
+  budgets: Budgets;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** JSON for machines; pretty lines when a person watches a terminal. */
   logFormat: 'json' | 'pretty';
@@ -69,6 +99,48 @@ export type Config = {
 /** Thrown when an environment variable does not parse; the message names the variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+export type Budgets = { requestUsd: number; projectMonthlyUsd: number };
+
+export type LlmConfig = {
+  tiers: Record<Tier, TierModel>;
+  /** Why every tier plays scripts instead of calling a model, when that is the case. */
+  scriptedBecause?: string;
+  anthropic: { apiKey?: string; baseURL?: string };
+  gemini: { apiKey?: string; baseURL?: string };
+  webSearch: boolean;
+  prices: PriceTable;
+};
+
+const KEY_FOR: Record<string, 'ANTHROPIC_API_KEY' | 'GEMINI_API_KEY'> = { anthropic: 'ANTHROPIC_API_KEY', gemini: 'GEMINI_API_KEY' };
+
+/**
+ * Which model serves each tier. With no key and no tier configured, every tier is scripted (the offline
+ * demo). Otherwise each configured tier's vendor must have its key: a missing one stops the start, not a
+ * request halfway.
+ */
+function resolveLlmConfig(e: z.infer<typeof envSchema>): LlmConfig {
+  const configured = { A: e.TIER_A_MODEL, B: e.TIER_B_MODEL, C: e.TIER_C_MODEL };
+  const base = {
+    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+    gemini: { apiKey: e.GEMINI_API_KEY, baseURL: e.GEMINI_BASE_URL },
+    webSearch: e.WEB_SEARCH === 'on',
+    prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
+  };
+  if (!e.ANTHROPIC_API_KEY && !e.GEMINI_API_KEY && !Object.values(configured).some(Boolean)) {
+    const scripted: TierModel = { provider: 'scripted', model: 'scenarios' };
+    return { ...base, tiers: { A: scripted, B: scripted, C: scripted }, scriptedBecause: 'no model keys are set (ANTHROPIC_API_KEY, GEMINI_API_KEY)' };
+  }
+  const tiers = Object.fromEntries(
+    TIERS.map((tier) => [tier, configured[tier] ?? tierModelSchema.parse(DEFAULT_TIER_MODELS[tier])]),
+  ) as Record<Tier, TierModel>;
+  const missing = TIERS.filter((tier) => {
+    const key = KEY_FOR[tiers[tier].provider];
+    return key && !e[key];
+  }).map((tier) => `TIER_${tier}_MODEL=${tiers[tier].provider}:${tiers[tier].model} needs ${KEY_FOR[tiers[tier].provider]}`);
+  if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join('; ')}`);
+  return { ...base, tiers };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,5 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    llm: resolveLlmConfig(e),
+    budgets: { requestUsd: e.REQUEST_BUDGET_USD, projectMonthlyUsd: e.PROJECT_MONTHLY_BUDGET_USD },
   };
 }
