@@ -3,16 +3,14 @@
  * read-only tools (list, read, search) on the project's reference copy; its plan is kept in its own
  * advisor_conversations row, linked to the founder's conversation.
  */
-import { heartbeat } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { advisorPlanSchema, type Module } from '../core/plan.js';
 import { getConversation } from '../db/queries/conversations.js';
 import { advisorConversations, projects } from '../db/schema.js';
-import { recordLlmCall } from '../llm/accounting.js';
 import { completeStructured } from '../llm/structured.js';
 import { toolUsesOf, type LlmMessage, type LlmRequest } from '../llm/types.js';
 import { defaultToolLimits, executeTool, toolJsonSchemas } from '../runtime/tools/index.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
 import { referenceCopyDir } from './repository-summary.js';
 
@@ -20,7 +18,7 @@ const READ_ONLY_TOOLS = new Set(['list_files', 'read_file', 'search']);
 /** Reading rounds before the advisor must answer with its plan. */
 const MAX_READING_ROUNDS = 8;
 
-export function createAdvisorActivities({ db, llm, home }: Pick<ActivityDeps, 'db' | 'llm' | 'home'>) {
+export function createAdvisorActivities({ db, home, modelFor }: Pick<ActivityDeps, 'db' | 'home'> & { modelFor: ModelFor }) {
   return {
     async advisorPlan({ projectId, conversationId, module, requestText }: { projectId: string; conversationId: string; module: Module; requestText: string }) {
       const existing = await db
@@ -39,17 +37,15 @@ export function createAdvisorActivities({ db, llm, home }: Pick<ActivityDeps, 'd
         },
       ];
       const base: LlmRequest = { role: 'advisor', tier: 'B', system: `${prompt('advisor')}\nYou are the ${module} advisor.`, messages, meta: { requestText, module } };
-      const context = { projectId, conversationId };
+      const model = modelFor({ projectId, conversationId });
 
       // The code advisor reads the codebase before it scopes; the others scope from the context alone.
       if (module === 'code' && project) {
         const tools = toolJsonSchemas().filter((t) => READ_ONLY_TOOLS.has(t.name));
         const root = referenceCopyDir(home, projectId);
         for (let round = 0; round < MAX_READING_ROUNDS; round++) {
-          heartbeat({ round });
           const request = { ...base, messages, tools };
-          const response = await llm.complete(request);
-          await recordLlmCall(db, context, request, response, 0);
+          const response = await model.complete(request);
           const calls = toolUsesOf(response.content);
           if (calls.length === 0) break;
           messages.push({ role: 'assistant', content: response.content });
@@ -64,9 +60,7 @@ export function createAdvisorActivities({ db, llm, home }: Pick<ActivityDeps, 'd
         }
       }
 
-      const { value: plan } = await completeStructured(llm, { ...base, messages }, advisorPlanSchema, (response) =>
-        recordLlmCall(db, context, base, response, 0),
-      );
+      const { value: plan } = await completeStructured(model, { ...base, messages }, advisorPlanSchema);
       await db
         .insert(advisorConversations)
         .values({ projectId, module, parentId: conversationId, requestText, status: 'completed', phase: 'done', result: plan, messages: sql`${JSON.stringify(messages.slice(0, 1))}::jsonb` })

@@ -3,24 +3,24 @@
  * far; `runTool` executes one tool call from that move. Both read and write the transcript as session events
  * keyed by session, attempt and step, so a retried step returns what was recorded instead of acting twice.
  */
+import { createHash } from 'node:crypto';
 import { and, asc, eq, like } from 'drizzle-orm';
 import type { Tier } from '../core/plan.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { agentSessions, sessionEvents } from '../db/schema.js';
-import { recordLlmCall } from '../llm/accounting.js';
 import { toolUsesOf, type ContentBlock, type LlmMessage, type ToolResultBlock } from '../llm/types.js';
 import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas } from '../runtime/tools/index.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, ModelFor } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 import { prompt } from './prompts/index.js';
 
 type StepRef = { sessionId: string; conversationId: string; attempt: number; turn: number };
 type TurnPayload = { attempt: number; turn: number; content: ContentBlock[]; scripted: boolean; model: string };
-type ToolResultPayload = { toolUseId: string; name: string; output: string; isError: boolean; changedFiles: string[]; finish?: string };
+type ToolResultPayload = { toolUseId: string; name: string; output: string; isError: boolean; changedFiles: string[]; finish?: string; signature: string };
 
 const NUDGE = 'Continue with the task. Use the tools; when the task is complete, call finish with a summary.';
 
-export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'llm'>) {
+export function createAgentActivities({ db, modelFor }: Pick<ActivityDeps, 'db'> & { modelFor: ModelFor }) {
   const prefix = (sessionId: string, attempt: number) => `${sessionId}:a${attempt}:`;
 
   async function transcript(sessionId: string, attempt: number) {
@@ -67,9 +67,7 @@ export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'll
           tools: toolJsonSchemas(),
           meta: { requestText: input.requestText, taskId: input.taskId, attempt },
         };
-        const started = Date.now();
-        const response = await whileHeartbeating((signal) => llm.complete({ ...request, signal }));
-        await recordLlmCall(db, { projectId: session?.projectId ?? '', conversationId, sessionId }, request, response, Date.now() - started);
+        const response = await modelFor({ projectId: session?.projectId ?? '', conversationId, sessionId }).complete(request);
         payload = { attempt, turn, content: response.content, scripted: response.scripted, model: response.model };
         await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.turn', payload, idempotencyKey: key });
       }
@@ -87,10 +85,12 @@ export function createAgentActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'll
         const call = toolUsesOf((turnEvent?.payload as TurnPayload | undefined)?.content ?? []).find((c) => c.id === toolUseId);
         if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
         const outcome = await whileHeartbeating((signal) => executeTool({ root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal }, call.name, call.input));
-        result = { toolUseId, name: call.name, output: outcome.output, isError: outcome.isError, changedFiles: outcome.changedFiles ?? [], finish: outcome.finish?.summary };
+        // Same tool, same input: the workflow counts repeats of a failing call by this fingerprint.
+        const signature = createHash('sha256').update(`${call.name}\0${JSON.stringify(call.input)}`).digest('hex').slice(0, 16);
+        result = { toolUseId, name: call.name, output: outcome.output, isError: outcome.isError, changedFiles: outcome.changedFiles ?? [], finish: outcome.finish?.summary, signature };
         await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.tool_result', payload: result, idempotencyKey: key });
       }
-      return { isError: result.isError, changedFiles: result.changedFiles, finish: result.finish };
+      return { isError: result.isError, changedFiles: result.changedFiles, finish: result.finish, signature: result.signature ?? '' };
     },
   };
 }

@@ -4,10 +4,9 @@ import { eq } from 'drizzle-orm';
 import { agentSessions } from '../db/schema.js';
 import { appendMessage, getConversation, type ConversationMessage } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
-import { recordLlmCall } from '../llm/accounting.js';
 import { completeStructured } from '../llm/structured.js';
 import type { LlmMessage, LlmResponse } from '../llm/types.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
 
 type TurnInput = { projectId: string; conversationId: string; requestText: string; key: string };
@@ -21,7 +20,7 @@ function toLlmMessages(messages: ConversationMessage[]): LlmMessage[] {
   );
 }
 
-export function createAssistActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'llm'>) {
+export function createAssistActivities({ db, modelFor }: Pick<ActivityDeps, 'db'> & { modelFor: ModelFor }) {
   async function conversationFor(conversationId: string) {
     const conversation = await getConversation(db, conversationId);
     if (!conversation) throw new Error(`Conversation ${conversationId} does not exist`);
@@ -42,9 +41,8 @@ export function createAssistActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'l
         messages: toLlmMessages(messages),
         meta: { requestText },
       };
-      const { value: reply } = await completeStructured(llm, request, assistReplySchema, async (response) => {
+      const { value: reply } = await completeStructured(modelFor({ projectId, conversationId }), request, assistReplySchema, async (response) => {
         recorded.push(response);
-        await recordLlmCall(db, { projectId, conversationId }, request, response, 0);
       });
       const scripted = recorded.some((r) => r.scripted);
       await appendMessage(db, conversationId, { id: key, role: 'assist', content: reply.text, reply, scripted, timestamp: new Date().toISOString() });
@@ -83,9 +81,8 @@ export function createAssistActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'l
         meta: { requestText },
       };
       const recorded: LlmResponse[] = [];
-      const { value } = await completeStructured(llm, request, followUpSchema, async (response) => {
+      const { value } = await completeStructured(modelFor({ projectId, conversationId }), request, followUpSchema, async (response) => {
         recorded.push(response);
-        await recordLlmCall(db, { projectId, conversationId }, request, response, 0);
       });
       const scripted = recorded.some((r) => r.scripted);
       await appendMessage(db, conversationId, { id: key, role: 'assist', content: value.text, reply: { kind: 'answer', text: value.text }, scripted, timestamp: new Date().toISOString() });

@@ -1,9 +1,9 @@
 /** Activities that keep a request's conversation row and event stream current. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { appendMessage, getConversation, updateConversation } from '../db/queries/conversations.js';
-import { advisorMemory, agentSessions, deploys, projects } from '../db/schema.js';
+import { advisorConversations, advisorMemory, agentSessions, deploys, projects } from '../db/schema.js';
 import type { RequestOutcome, RequestPhase, RequestState, RequestStatus, TaskStatus } from '../workflows/request-contract.js';
 import { repositorySummary } from './repository-summary.js';
 import type { ActivityDeps } from './deps.js';
@@ -82,6 +82,31 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
           .where(and(eq(agentSessions.conversationId, conversationId), eq(agentSessions.taskKey, taskId)));
       }
       await appendSessionEvent(db, { conversationId, kind: 'task.status', payload: { taskId, status }, idempotencyKey: key });
+    },
+
+    /** Asks the founder, as Assist, whether to spend more; the request waits for the answer. */
+    async askForBudget(input: { projectId: string; conversationId: string; key: string; scope: 'request' | 'project'; spentUsd: number; limitUsd: number }) {
+      const { conversationId, key, scope, spentUsd, limitUsd } = input;
+      const more = Math.max(1, Math.ceil(limitUsd / 2));
+      const what = scope === 'request' ? 'its budget' : "your project's monthly budget";
+      const text =
+        `This request has reached ${what}: $${spentUsd.toFixed(2)} spent of $${limitUsd.toFixed(2)}, and the work isn't finished. ` +
+        `I've paused it. Shall I spend up to $${more} more to finish it? Nothing is lost while it waits.`;
+      await updateConversation(db, conversationId, { budgetPause: { scope, spentUsd, limitUsd } });
+      await appendMessage(db, conversationId, { id: key, role: 'assist', content: text, reply: { kind: 'question', text }, timestamp: new Date().toISOString() });
+      await appendSessionEvent(db, { conversationId, kind: 'budget.paused', payload: { scope, spentUsd, limitUsd, suggestedUsd: more, text }, idempotencyKey: key });
+    },
+
+    /** Adds the founder's raise to what this request may spend, once per answer even if retried. */
+    async raiseBudget({ conversationId, key, amountUsd }: { conversationId: string; key: string; amountUsd: number }) {
+      await db.transaction(async (tx) => {
+        const { inserted } = await appendSessionEvent(tx, { conversationId, kind: 'budget.raised', payload: { amountUsd }, idempotencyKey: key });
+        if (!inserted) return;
+        await tx
+          .update(advisorConversations)
+          .set({ budgetExtraUsd: sql`${advisorConversations.budgetExtraUsd} + ${amountUsd}`, budgetPause: null, updatedAt: new Date() })
+          .where(eq(advisorConversations.id, conversationId));
+      });
     },
 
     /** Marks every task of the request that had not ended as stopped. */

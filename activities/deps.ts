@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { LlmProvider } from '../llm/types.js';
+import type { ModelSettings } from './model-caller.js';
 
 /** What every activity factory may receive; tests build these from real Postgres and a scripted provider. */
 export type ActivityDeps = {
@@ -9,4 +10,9 @@ export type ActivityDeps = {
   /** State folder: workspaces, deployed demo sites. */
   home: string;
   log: Logger;
+  /** Prices and budgets every model call is accounted against. */
+  modelSettings: ModelSettings;
 };
+
+/** A provider bound to one request's accounting and budget (see model-caller.ts). */
+export type ModelFor = (context: { projectId: string; conversationId: string; sessionId?: string }) => LlmProvider;

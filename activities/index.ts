@@ -10,17 +10,20 @@ import { createSessionActivities } from './sessions.js';
 import { createWorkspaceActivities } from './workspace.js';
 
 export type { ActivityDeps };
+import { createModelCaller } from './model-caller.js';
 
 /** Every activity the worker registers, built from injected dependencies so tests can build them too. */
 export function createActivities(deps: ActivityDeps) {
+  const modelFor = createModelCaller(deps.db, deps.llm, deps.modelSettings);
+  const withModel = { ...deps, modelFor };
   return {
     ...createEventActivities(deps),
     ...createConversationActivities(deps),
-    ...createAssistActivities(deps),
-    ...createAdvisorActivities(deps),
-    ...createOrchestratorActivities(deps),
+    ...createAssistActivities(withModel),
+    ...createAdvisorActivities(withModel),
+    ...createOrchestratorActivities(withModel),
     ...createSessionActivities(deps),
-    ...createAgentActivities(deps),
+    ...createAgentActivities(withModel),
     ...createWorkspaceActivities(deps),
     ...createDeployActivities(deps),
   };

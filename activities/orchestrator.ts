@@ -8,16 +8,15 @@ import type { Module } from '../core/plan.js';
 import { taskGraphSchema, type TaskNode } from '../core/task-graph.js';
 import { getConversation, updateConversation } from '../db/queries/conversations.js';
 import { advisorConversations } from '../db/schema.js';
-import { recordLlmCall } from '../llm/accounting.js';
 import { extractJson } from '../llm/structured.js';
 import { textOf, type LlmMessage } from '../llm/types.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
 
 type OrchestrateInput = { projectId: string; conversationId: string; requestText: string; modules: Module[]; attempt: number; previousError?: string };
 export type OrchestrateResult = { ok: true; tasks: TaskNode[] } | { ok: false; error: string };
 
-export function createOrchestratorActivities({ db, llm }: Pick<ActivityDeps, 'db' | 'llm'>) {
+export function createOrchestratorActivities({ db, modelFor }: Pick<ActivityDeps, 'db'> & { modelFor: ModelFor }) {
   return {
     async orchestrate({ projectId, conversationId, requestText, modules, attempt, previousError }: OrchestrateInput): Promise<OrchestrateResult> {
       const advisors = await db.select().from(advisorConversations).where(eq(advisorConversations.parentId, conversationId));
@@ -30,8 +29,7 @@ export function createOrchestratorActivities({ db, llm }: Pick<ActivityDeps, 'db
         messages.push({ role: 'user', content: [{ type: 'text', text: `That graph was rejected: ${previousError}\nReply with a corrected graph.` }] });
       }
       const request = { role: 'orchestrator' as const, tier: 'A' as const, system: prompt('orchestrator'), messages, json: true, meta: { requestText } };
-      const response = await llm.complete(request);
-      await recordLlmCall(db, { projectId, conversationId }, request, response, 0);
+      const response = await modelFor({ projectId, conversationId }).complete(request);
       const text = textOf(response.content);
 
       let graph;

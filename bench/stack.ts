@@ -63,7 +63,7 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { db: database.db, llm: new ScriptedProvider(scenarios), home, log },
+    deps: { db: database.db, llm: new ScriptedProvider(scenarios), home, log, modelSettings: { prices: config.llm.prices, budgets: config.budgets } },
   });
   const running = worker.run();
   stops.push(async () => {

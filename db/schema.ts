@@ -34,6 +34,8 @@ export const projects = pgTable(
     timezone: text('timezone').notNull().default('UTC'),
     /** Hash of the project's API token; the token itself is shown once and never stored. */
     tokenHash: text('token_hash'),
+    /** Model spending allowed per calendar month; null means the configured default. */
+    monthlyBudgetUsd: numeric('monthly_budget_usd', { precision: 12, scale: 4 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -105,6 +107,10 @@ export const advisorConversations = pgTable(
     result: jsonb('result'),
     error: text('error'),
     idempotencyKey: text('idempotency_key'),
+    /** Money the founder allowed beyond the budgets for this request, by raising it when asked. */
+    budgetExtraUsd: numeric('budget_extra_usd', { precision: 12, scale: 4 }).notNull().default('0'),
+    /** Set while the request waits for the founder to allow more spending: {scope, spentUsd, limitUsd}. */
+    budgetPause: jsonb('budget_pause').$type<{ scope: string; spentUsd: number; limitUsd: number }>(),
   },
   (t) => [
     index('advisor_conversations_project_created_idx').on(t.projectId, t.createdAt),

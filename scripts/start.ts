@@ -88,7 +88,9 @@ async function main() {
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitForHttp(`${apiUrl}/health`, 120_000);
   log.info(`VIBN is running. API: ${apiUrl}${temporalUi ? `  Temporal UI: ${temporalUi}` : ''}  (Ctrl-C stops everything)`);
-  log.info('No model is configured: Assist, the advisors and the agents play scripted scenarios, labelled as scripted.');
+  if (config.llm.scriptedBecause) {
+    log.info(`Scripted mode: ${config.llm.scriptedBecause}, so Assist, the advisors and the agents play scripted scenarios, labelled as scripted.`);
+  }
   log.info(
     `Demo project "demo" (${demo.projectId}); its live site: ${siteUrl}\n` +
       `  Try it:  curl -s -X POST ${apiUrl}/api/projects/${demo.projectId}/requests -H 'content-type: application/json' -d '{"text":"Add a referral program"}'`,

@@ -13,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
 import { loadScenarios } from '../llm/scenario.js';
-import { ScriptedProvider } from '../llm/scripted-provider.js';
+import { createTierRouter } from '../llm/tier-router.js';
 
 const config = loadConfig();
 const log = createLogger(config, 'worker');
@@ -35,9 +35,17 @@ async function main() {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db: database.db, llm: new ScriptedProvider(await loadScenarios()), home: config.home, log },
+    deps: {
+      db: database.db,
+      llm: createTierRouter(config.llm, await loadScenarios()),
+      home: config.home,
+      log,
+      modelSettings: { prices: config.llm.prices, budgets: config.budgets },
+    },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');
+  if (config.llm.scriptedBecause) log.warn(`Using the scripted provider: ${config.llm.scriptedBecause}. Its answers are labelled scripted.`);
+  else log.info({ tiers: config.llm.tiers }, 'model tiers');
   try {
     await worker.run();
   } finally {

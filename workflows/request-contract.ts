@@ -38,6 +38,10 @@ export type TaskView = {
   sessionId?: string;
 };
 
+import type { BudgetPause } from '../core/budget.js';
+
+export type { BudgetPause };
+
 export type RequestState = {
   phase: RequestPhase;
   status: RequestStatus;
@@ -45,6 +49,7 @@ export type RequestState = {
   tasks: TaskView[];
   outcome: RequestOutcome;
   error: string | null;
+  budgetPause: BudgetPause | null;
 };
 
 export const messageSignal = defineSignal<[{ text: string }]>('message');
@@ -52,7 +57,11 @@ export const confirmSignal = defineSignal<[{ planVersion: number }]>('confirm');
 export const declineSignal = defineSignal<[]>('decline');
 export const reviseSignal = defineSignal<[{ text: string }]>('revise');
 export const stopSignal = defineSignal<[]>('stop');
+/** The founder allows this request to spend more (answering a budget pause). */
+export const raiseBudgetSignal = defineSignal<[{ amountUsd: number }]>('raiseBudget');
 export const stateQuery = defineQuery<RequestState>('state');
 
 export const requestWorkflowId = (projectId: string, conversationId: string) => `request-${projectId}-${conversationId}`;
-export const taskWorkflowId = (sessionId: string, attempt: number) => `task-${sessionId}-${attempt}`;
+/** A task attempt's workflow id; a run resumed after a budget pause gets a suffix. */
+export const taskWorkflowId = (sessionId: string, attempt: number, resume = 0) =>
+  `task-${sessionId}-${attempt}${resume ? `-r${resume}` : ''}`;

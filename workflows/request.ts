@@ -23,11 +23,14 @@ import {
   reviseSignal,
   stateQuery,
   stopSignal,
+  raiseBudgetSignal,
+  type BudgetPause,
   type RequestInput,
   type RequestPhase,
   type RequestState,
   type RequestStatus,
 } from './request-contract.js';
+import { budgetPauseOf, createBudgetGate } from './budget.js';
 import { runTaskGraph } from './task-graph-runner.js';
 
 type FounderAction =
@@ -41,7 +44,7 @@ class RequestFailed extends Error {}
 
 export async function requestWorkflow(input: RequestInput): Promise<RequestState> {
   const { projectId, conversationId, requestText, settings } = input;
-  const state: RequestState = { phase: 'assisting', status: 'running', plan: null, tasks: [], outcome: null, error: null };
+  const state: RequestState = { phase: 'assisting', status: 'running', plan: null, tasks: [], outcome: null, error: null, budgetPause: null };
   const actions: FounderAction[] = [];
   const work = new CancellationScope();
 
@@ -52,6 +55,10 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
   setHandler(declineSignal, () => void actions.push({ kind: 'decline' }));
   setHandler(stopSignal, () => {
     if (state.status === 'running') work.cancel();
+  });
+  let raisedUsd: number | undefined;
+  setHandler(raiseBudgetSignal, ({ amountUsd }) => {
+    if (amountUsd > 0) raisedUsd = (raisedUsd ?? 0) + amountUsd;
   });
 
   let step = 0;
@@ -71,6 +78,39 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
     });
   };
 
+  const budgetGate = createBudgetGate({
+    ask: (pause) => db.askForBudget({ projectId, conversationId, key: key('budget'), ...pause }),
+    raise: (amountUsd) => db.raiseBudget({ conversationId, key: key('budget-raised'), amountUsd }),
+    onPause: (pause) => {
+      state.budgetPause = pause;
+      upsertSearchAttributes({ [SESSION_STATUS.name]: [pause ? 'budget_paused' : state.phase] });
+    },
+    takeRaise: () => {
+      const amount = raisedUsd;
+      raisedUsd = undefined;
+      return amount;
+    },
+    declined: () => actions.some((a) => a.kind === 'decline'),
+    timeoutMs: settings.confirmTimeoutMs,
+  });
+  /** Runs a model step; over budget, pauses for the founder and runs it again once they allow more. */
+  const withBudget = async <T>(step: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        const pause = budgetPauseOf(err);
+        if (!pause) throw err;
+        if (!(await budgetGate(pause))) stopForBudget(pause);
+      }
+    }
+  };
+  /** The founder said no (or nothing): the request stops like a `stop`, with the reason kept. */
+  const stopForBudget = (pause: BudgetPause) => {
+    state.error = `Stopped at the ${pause.scope} budget: $${pause.spentUsd.toFixed(2)} of $${pause.limitUsd.toFixed(2)} spent, and no more was allowed.`;
+    work.cancel();
+  };
+
   try {
     await work.run(async () => {
       await db.loadContext({ projectId, conversationId });
@@ -79,7 +119,7 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
 
       await enter('planning');
       const modules = [...new Set(state.plan!.items.map((i) => i.module))] as Module[];
-      await Promise.all(modules.map((module) => llm.advisorPlan({ projectId, conversationId, module, requestText })));
+      await Promise.all(modules.map((module) => withBudget(() => llm.advisorPlan({ projectId, conversationId, module, requestText }))));
       const graph = await orchestrate(modules);
 
       await enter('executing');
@@ -91,6 +131,9 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
         state,
         workdir,
         reportSkipped: (taskId) => db.recordTaskStatus({ conversationId, key: key('task'), taskId, status: 'skipped' }),
+        budgetGate: async (pause) => {
+          if (!(await budgetGate(pause))) stopForBudget(pause);
+        },
       });
       if (failure) throw new RequestFailed(failure);
 
@@ -98,7 +141,8 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       const { commit } = await git.commitWork({ projectId, conversationId, workdir });
       await git.pushWork({ projectId, conversationId, workdir });
       const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
-      await llm.followUpTurn({ projectId, conversationId, requestText, key: key('followup'), deploy: deployed });
+      const followUpKey = key('followup');
+      await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }));
       state.outcome = 'tasked';
       await enter('done', 'completed');
     });
@@ -127,7 +171,8 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
   async function converse(): Promise<boolean> {
     for (;;) {
       await enter('assisting');
-      const reply = await llm.assistTurn({ projectId, conversationId, requestText, key: key('assist') });
+      const assistKey = key('assist');
+      const reply = await withBudget(() => llm.assistTurn({ projectId, conversationId, requestText, key: assistKey }));
       if (reply.kind === 'answer') {
         await enter('done', 'completed');
         return false;
@@ -179,7 +224,7 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
   async function orchestrate(modules: Module[]): Promise<TaskNode[]> {
     let previousError: string | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const reply = await llm.orchestrate({ projectId, conversationId, requestText, modules, attempt, previousError });
+      const reply = await withBudget(() => llm.orchestrate({ projectId, conversationId, requestText, modules, attempt, previousError }));
       const check = reply.ok ? validateTaskGraph(reply.tasks) : reply;
       if (check.ok && reply.ok) return reply.tasks;
       previousError = check.ok ? 'invalid graph' : check.error;

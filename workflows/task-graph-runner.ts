@@ -6,7 +6,7 @@
 import { ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { nextTier } from '../core/plan.js';
 import { transitiveDependents } from '../core/task-graph.js';
-import type { RequestInput, RequestState, TaskView } from './request-contract.js';
+import type { BudgetPause, RequestInput, RequestState, TaskView } from './request-contract.js';
 import { taskWorkflowId } from './request-contract.js';
 import { taskWorkflow, type DependencyOutput, type TaskResult } from './task.js';
 
@@ -16,21 +16,28 @@ type RunGraph = {
   workdir: string;
   /** Records a task that will never run; running tasks record their own status from inside their workflow. */
   reportSkipped: (taskId: string) => Promise<unknown>;
+  /** Waits for the founder's answer to a budget pause; returns only if the work may go on. */
+  budgetGate: (pause: BudgetPause) => Promise<void>;
 };
 
 /** Runs every task it can; returns a plain-language reason when the request must end failed, else undefined. */
-export async function runTaskGraph({ input, state, workdir, reportSkipped }: RunGraph): Promise<string | undefined> {
+export async function runTaskGraph({ input, state, workdir, reportSkipped, budgetGate }: RunGraph): Promise<string | undefined> {
   const outputs = new Map<string, DependencyOutput>();
   const attempts = new Map<string, number>();
   const running = new Map<string, Promise<[string, TaskResult]>>();
   const failures: string[] = [];
   const byId = new Map(state.tasks.map((t) => [t.id, t]));
 
-  const launch = async (task: TaskView) => {
-    const attempt = (attempts.get(task.id) ?? 0) + 1;
+  const resumes = new Map<string, number>();
+
+  /** Starts a task's next attempt, or (`resume`) the same attempt again after a budget pause. */
+  const launch = async (task: TaskView, resume = false) => {
+    const attempt = (attempts.get(task.id) ?? 0) + (resume ? 0 : 1);
     attempts.set(task.id, attempt);
+    const resumed = resume ? (resumes.get(task.id) ?? 0) + 1 : 0;
+    resumes.set(task.id, resumed);
     const child = await startChild(taskWorkflow, {
-      workflowId: taskWorkflowId(task.sessionId!, attempt),
+      workflowId: taskWorkflowId(task.sessionId!, attempt, resumed),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       args: [
         {
@@ -57,12 +64,18 @@ export async function runTaskGraph({ input, state, workdir, reportSkipped }: Run
     );
     const launching = ready.slice(0, Math.max(0, input.settings.maxParallelTasks - running.size));
     for (const task of launching) task.status = 'running';
-    await Promise.all(launching.map(launch));
+    await Promise.all(launching.map((task) => launch(task)));
     if (running.size === 0) break;
 
     const [id, result] = await Promise.race(running.values());
     running.delete(id);
     const task = byId.get(id)!;
+    if (result.status === 'budget') {
+      // The agent stopped before a model call it could not afford; once allowed, it resumes at that step.
+      await budgetGate(result.budgetPause!);
+      await launch(task, true);
+      continue;
+    }
     if (result.status === 'done') {
       outputs.set(id, { taskId: id, summary: result.summary, changedFiles: result.changedFiles });
       task.status = 'done';

@@ -6,6 +6,8 @@
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { Tier } from '../core/plan.js';
 import { db, llm, tool } from './activity-profiles.js';
+import { budgetPauseOf } from './budget.js';
+import type { BudgetPause } from './request-contract.js';
 
 export type DependencyOutput = { taskId: string; summary: string; changedFiles: string[] };
 
@@ -24,10 +26,19 @@ export type TaskInput = {
   dependencies: DependencyOutput[];
 };
 
-export type TaskResult = { status: 'done' | 'failed'; summary: string; changedFiles: string[]; error?: string };
+export type TaskResult = {
+  /** `budget`: paused before a model call over budget; the same attempt can be started again to resume. */
+  status: 'done' | 'failed' | 'budget';
+  summary: string;
+  changedFiles: string[];
+  error?: string;
+  budgetPause?: BudgetPause;
+};
 
 /** Turns in a row without a tool call before the agent is judged to have stopped working. */
 const MAX_IDLE_TURNS = 2;
+/** The same failing tool call this many times in a row is a loop, not progress: the attempt ends. */
+const MAX_REPEATED_FAILURES = 3;
 
 export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
   const { sessionId, conversationId, attempt } = input;
@@ -46,21 +57,30 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
     });
     const deadline = workflowInfo().startTime.getTime() + input.maxWallMs;
     let idle = 0;
+    let lastFailure = '';
+    let repeated = 0;
     for (let turn = 0; turn < input.maxSteps; turn++) {
       if (Date.now() > deadline) {
         const error = `The task ran out of time (${Math.round(input.maxWallMs / 60_000)} min) before it was finished.`;
         await end('failed', '', error);
         return { status: 'failed', summary: '', changedFiles: [...changed], error };
       }
-      const reply = await llm.agentTurn({
-        sessionId,
-        conversationId,
-        attempt,
-        turn,
-        tier: input.tier,
-        taskId: input.taskId,
-        requestText: input.requestText,
-      });
+      let reply;
+      try {
+        reply = await llm.agentTurn({
+          sessionId,
+          conversationId,
+          attempt,
+          turn,
+          tier: input.tier,
+          taskId: input.taskId,
+          requestText: input.requestText,
+        });
+      } catch (err) {
+        const pause = budgetPauseOf(err);
+        if (!pause) throw err;
+        return { status: 'budget', summary: '', changedFiles: [...changed], budgetPause: pause };
+      }
       if (reply.toolCalls.length === 0) {
         if (++idle >= MAX_IDLE_TURNS) break;
         continue;
@@ -71,6 +91,13 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
         const result = await tool.runTool({ sessionId, conversationId, attempt, turn, toolUseId: call.id, workdir: input.workdir });
         result.changedFiles.forEach((f) => changed.add(f));
         if (result.finish !== undefined) finished = result.finish;
+        repeated = result.isError && result.signature === lastFailure ? repeated + 1 : result.isError ? 1 : 0;
+        lastFailure = result.isError ? result.signature : '';
+        if (repeated >= MAX_REPEATED_FAILURES) {
+          const error = `The agent kept repeating the same failing step (${call.name}) and was stopped.`;
+          await end('failed', '', error);
+          return { status: 'failed', summary: '', changedFiles: [...changed], error };
+        }
       }
       if (finished !== undefined) {
         await end('done', finished);

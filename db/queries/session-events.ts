@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import type { Db, DbOrTx } from '../client.js';
 import { sessionEvents } from '../schema.js';
 
 export type NewSessionEvent = {
@@ -21,7 +21,7 @@ export const EVENTS_CHANNEL = 'session_events';
  * stream serialises writers (parallel tasks of one request), so seqs stay contiguous without gaps; the NOTIFY
  * goes out only when the transaction commits.
  */
-export async function appendSessionEvent(db: Db, event: NewSessionEvent): Promise<AppendedEvent> {
+export async function appendSessionEvent(db: DbOrTx, event: NewSessionEvent): Promise<AppendedEvent> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${event.conversationId}))`);
     if (event.idempotencyKey) {

@@ -5,16 +5,23 @@ import pino from 'pino';
 import type { ActivityDeps } from '../../activities/index.js';
 import type { Db } from '../../db/client.js';
 import type { Scenario } from '../../llm/scenario.js';
+import { DEFAULT_PRICES } from '../../llm/pricing.js';
 import { ScriptedProvider } from '../../llm/scripted-provider.js';
 
 /** Activity dependencies for a test: its database, a scripted provider on its scenarios, a fresh state folder. */
-export async function testDeps(db: Db, scenarios: Scenario[] = []): Promise<ActivityDeps & { cleanup(): Promise<void> }> {
+export async function testDeps(
+  db: Db,
+  scenarios: Scenario[] = [],
+  overrides: Partial<Pick<ActivityDeps, 'llm' | 'modelSettings'>> = {},
+): Promise<ActivityDeps & { cleanup(): Promise<void> }> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-state-'));
   return {
     db,
     llm: new ScriptedProvider(scenarios),
     home,
     log: pino({ level: 'silent' }),
+    modelSettings: { prices: DEFAULT_PRICES, budgets: { requestUsd: 5, projectMonthlyUsd: 100 } },
+    ...overrides,
     cleanup: () => fs.rm(home, { recursive: true, force: true }),
   };
 }

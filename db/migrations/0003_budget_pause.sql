@@ -1,0 +1,1 @@
+ALTER TABLE "advisor_conversations" ADD COLUMN "budget_pause" jsonb;
