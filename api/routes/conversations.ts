@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getConversationHead, getConversationView, type ConversationHead } from '../../db/queries/conversation-views.js';
 import { listSessionEvents } from '../../db/queries/session-events.js';
-import { confirmSignal, declineSignal, messageSignal, reviseSignal, stopSignal } from '../../workflows/request-contract.js';
+import { confirmSignal, declineSignal, messageSignal, raiseBudgetSignal, reviseSignal, stopSignal } from '../../workflows/request-contract.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, parseInput } from '../errors.js';
 import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
@@ -33,7 +33,7 @@ export const eventsQuery = z.object({ after: queryInt(0, 0, 2_147_483_647), limi
 /** One founder signal: its body, what the stored row must allow (else 409), and how it is sent. */
 type SignalRoute<S extends z.ZodType> = {
   /** Path segment after /api/conversations/:id/. */
-  action: 'message' | 'confirm' | 'decline' | 'revise' | 'stop';
+  action: 'message' | 'confirm' | 'decline' | 'revise' | 'stop' | 'budget';
   body: S;
   check?: (c: ConversationHead, body: z.output<S>) => void;
   send: (handle: WorkflowHandle, body: z.output<S>) => Promise<void>;
@@ -105,7 +105,21 @@ export function conversationRoutes(app: FastifyInstance, deps: ConversationDeps)
     },
     send: (h, b) => h.signal(confirmSignal, { planVersion: b.planVersion }),
   });
-  signalRoute({ action: 'decline', body: emptyBody, check: mustAwaitConfirmation, send: (h) => h.signal(declineSignal) });
+  // Decline answers a plan card, or a budget pause ("no, don't spend more").
+  signalRoute({
+    action: 'decline',
+    body: emptyBody,
+    check: (c) => (c.budgetPaused ? undefined : mustAwaitConfirmation(c)),
+    send: (h) => h.signal(declineSignal),
+  });
+  signalRoute({
+    action: 'budget',
+    body: z.object({ amountUsd: z.number().positive().max(10_000) }).strict(),
+    check: (c) => {
+      if (!c.budgetPaused) throw new ApiError(409, 'not_paused_for_budget', 'The conversation is not waiting for a budget decision');
+    },
+    send: (h, b) => h.signal(raiseBudgetSignal, { amountUsd: b.amountUsd }),
+  });
   signalRoute({ action: 'revise', body: founderText, check: mustAwaitConfirmation, send: (h, b) => h.signal(reviseSignal, { text: b.text }) });
   signalRoute({ action: 'stop', body: emptyBody, send: (h) => h.signal(stopSignal) });
 }

@@ -2,6 +2,7 @@ import { deploySettingsSchema } from '../../core/deploy-settings.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createProject, getProject, listProjects } from '../../db/queries/projects.js';
+import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, parseInput } from '../errors.js';
 
@@ -80,5 +81,14 @@ export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
   app.get('/api/projects/:projectId', async (req) => {
     const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
     return requireProject(deps, projectId);
+  });
+
+  /** What the project's model calls cost, by day, tier and model. */
+  app.get('/api/projects/:projectId/usage', async (req) => {
+    const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
+    const { days } = parseInput(z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }), req.query, 'query');
+    await requireProject(deps, projectId);
+    const usage = await projectUsage(deps.db, projectId, days);
+    return { days, usage, totalUsd: usage.reduce((sum, u) => sum + u.costUsd, 0) };
   });
 }

@@ -5,7 +5,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { RequestOutcome, RequestPhase, RequestStatus, TaskStatus } from '../../workflows/request-contract.js';
 import type { Db } from '../client.js';
-import { advisorConversations, agentSessions } from '../schema.js';
+import { advisorConversations, agentSessions, llmCalls } from '../schema.js';
 
 /** One stored message of a conversation; roles are 'founder' and 'assist'. */
 export type StoredMessage = { id: string; role: string; content: string; timestamp: string };
@@ -28,6 +28,8 @@ export type ConversationHead = {
   phase: RequestPhase;
   planVersion: number | null;
   requestText: string;
+  /** Set while the request waits for the founder to allow more spending. */
+  budgetPaused: boolean;
 };
 
 export type PlanView = { version: number; summary: string; items: Array<{ module: string; text: string }>; estimatedMinutes: number };
@@ -45,6 +47,10 @@ export type ConversationView = {
   tasks: TaskRowView[];
   outcome: RequestOutcome;
   error: string | null;
+  /** What the request's model calls have cost so far, in USD. */
+  costUsd: number;
+  /** Non-null while the request is paused at its budget, waiting for the founder. */
+  budgetPause: { scope: string; spentUsd: number; limitUsd: number } | null;
 };
 
 const founderConversation = (id: string) => and(eq(advisorConversations.id, id), eq(advisorConversations.module, 'assist'));
@@ -57,6 +63,7 @@ const headColumns = {
   phase: advisorConversations.phase,
   planVersion: sql<number | null>`(${advisorConversations.plan}->>'version')::int`,
   requestText: advisorConversations.requestText,
+  budgetPaused: sql<boolean>`${advisorConversations.budgetPause} is not null`,
 };
 
 type HeadRow = {
@@ -67,6 +74,7 @@ type HeadRow = {
   phase: string;
   planVersion: number | null;
   requestText: string | null;
+  budgetPaused: boolean;
 };
 
 const toHead = (row: HeadRow): ConversationHead => ({
@@ -155,6 +163,8 @@ export async function getConversationView(db: Db, id: string): Promise<Conversat
       plan: advisorConversations.plan,
       outcome: advisorConversations.outcome,
       error: advisorConversations.error,
+      budgetPause: advisorConversations.budgetPause,
+      costUsd: sql<string>`(select coalesce(sum(cost_usd), 0) from ${llmCalls} where ${llmCalls.conversationId} = ${advisorConversations.id})`,
     })
     .from(advisorConversations)
     .where(founderConversation(id));
@@ -189,5 +199,7 @@ export async function getConversationView(db: Db, id: string): Promise<Conversat
     })),
     outcome: (row.outcome ?? null) as RequestOutcome,
     error: row.error ?? null,
+    costUsd: Number(row.costUsd),
+    budgetPause: row.budgetPause ?? null,
   };
 }
