@@ -23,24 +23,9 @@ export class ScriptedProvider implements LlmProvider {
 
   constructor(private readonly scenarios: Scenario[]) {}
 
-  /** The scenario whose `match` fits the founder's request; the first one wins. */
-  scenarioFor(requestText: string): Scenario | undefined {
-    return this.scenarios.find((s) => new RegExp(s.match, 'i').test(requestText));
-  }
-
   async complete(request: LlmRequest): Promise<LlmResponse> {
-    const scenario = this.scenarioFor(request.meta.requestText);
-    // Turn n of a role is answered by its nth scripted reply: the script position is derived from the
-    // conversation itself, so a retried call replays the same answer.
-    const turn = request.messages.filter((m) => m.role === 'assistant').length;
-    let content: ContentBlock[];
-    if (request.role === 'agent') {
-      const step = scenario ? agentSteps(scenario, request)[turn] : undefined;
-      if (step?.delayMs) await sleep(step.delayMs, request.signal);
-      content = step ? stepContent(step, request, turn) : [{ type: 'text', text: '(scripted agent: no more steps)' }];
-    } else {
-      content = [{ type: 'text', text: JSON.stringify(scenario ? structuredReply(scenario, request, turn) : FALLBACK_ANSWER) }];
-    }
+    const { scenario, content, delayMs } = scriptedReply(this.scenarios, request);
+    if (delayMs) await sleep(delayMs, request.signal);
     const output = JSON.stringify(content).length;
     return {
       content,
@@ -51,6 +36,22 @@ export class ScriptedProvider implements LlmProvider {
       scripted: true,
     };
   }
+}
+
+/**
+ * The scripted answer to a request, without waiting: the scenario whose `match` fits the founder's request
+ * (the first one wins), and its reply for this role and turn. Turn n of a role is answered by its nth
+ * scripted reply, counted from the conversation itself, so a retried call replays the same answer.
+ */
+export function scriptedReply(scenarios: Scenario[], request: LlmRequest): { scenario?: Scenario; content: ContentBlock[]; delayMs?: number } {
+  const scenario = scenarios.find((s) => new RegExp(s.match, 'i').test(request.meta.requestText));
+  const turn = request.messages.filter((m) => m.role === 'assistant').length;
+  if (request.role === 'agent') {
+    const step = scenario ? agentSteps(scenario, request)[turn] : undefined;
+    if (!step) return { scenario, content: [{ type: 'text', text: '(scripted agent: no more steps)' }] };
+    return { scenario, content: stepContent(step, request, turn), delayMs: step.delayMs };
+  }
+  return { scenario, content: [{ type: 'text', text: JSON.stringify(scenario ? structuredReply(scenario, request, turn) : FALLBACK_ANSWER) }] };
 }
 
 function structuredReply(scenario: Scenario, request: LlmRequest, turn: number): unknown {

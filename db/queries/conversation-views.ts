@@ -5,7 +5,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { RequestOutcome, RequestPhase, RequestStatus, TaskStatus } from '../../workflows/request-contract.js';
 import type { Db } from '../client.js';
-import { advisorConversations, agentSessions, llmCalls } from '../schema.js';
+import { advisorConversations, agentSessions } from '../schema.js';
 
 /** One stored message of a conversation; roles are 'founder' and 'assist'. */
 export type StoredMessage = { id: string; role: string; content: string; timestamp: string };
@@ -164,7 +164,8 @@ export async function getConversationView(db: Db, id: string): Promise<Conversat
       outcome: advisorConversations.outcome,
       error: advisorConversations.error,
       budgetPause: advisorConversations.budgetPause,
-      costUsd: sql<string>`(select coalesce(sum(cost_usd), 0) from ${llmCalls} where ${llmCalls.conversationId} = ${advisorConversations.id})`,
+      // Spelled out: inside a sub-select drizzle would leave the outer column unqualified.
+      costUsd: sql<string>`(select coalesce(sum(c.cost_usd), 0) from llm_calls c where c.conversation_id = "advisor_conversations"."id")`,
     })
     .from(advisorConversations)
     .where(founderConversation(id));

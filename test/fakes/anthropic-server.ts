@@ -38,7 +38,7 @@ export type FakeAnthropic = {
   baseURL: string;
   requests: CapturedRequest[];
   enqueue(reply: FakeReply): void;
-  /** Answers computed from the request, used instead of the queue while set. */
+  /** Answers computed from the request, used when the queue is empty. */
   responder?: (body: Record<string, unknown>) => FakeReply;
   reset(): void;
   close(): Promise<void>;
@@ -79,7 +79,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     if (req.method !== 'POST' || path !== '/v1/messages') {
       return send(res, 404, anthropicError(404, `fake Anthropic server: no route ${req.method} ${path}`));
     }
-    const reply = fake.responder ? fake.responder(body) : queue.shift();
+    // Queued replies first (to script a failure before the normal flow), then the responder, if any.
+    const reply = queue.shift() ?? fake.responder?.(body);
     if (!reply) {
       return send(res, 500, anthropicError(500, 'fake Anthropic server has no scripted reply for this request'));
     }

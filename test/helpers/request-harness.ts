@@ -29,10 +29,10 @@ export type Conversation = {
 export async function startRequestHarness(
   scenarios: Scenario[],
   settings: Partial<RequestSettings> = {},
-  options: { inProcessWorker?: boolean } = {},
+  options: { inProcessWorker?: boolean; deps?: Parameters<typeof testDeps>[2] } = {},
 ) {
   const database = await createTestDatabase(inject('databaseUrl'));
-  const deps = await testDeps(database.db, scenarios);
+  const deps = await testDeps(database.db, scenarios, options.deps);
   const remote = await createDemoRepository({ stateDir: deps.home });
   const temporal = await connectTestClient();
   const worker = options.inProcessWorker === false ? undefined : await startTestWorker(temporal.taskQueue, deps);
