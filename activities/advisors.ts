@@ -8,7 +8,7 @@ import { advisorPlanSchema, type Module } from '../core/plan.js';
 import { getConversation } from '../db/queries/conversations.js';
 import { advisorConversations, projects } from '../db/schema.js';
 import { completeStructured } from '../llm/structured.js';
-import { toolUsesOf, type LlmMessage, type LlmRequest } from '../llm/types.js';
+import { toolUsesOf, type LlmMessage, type LlmRequest, type LlmResponse } from '../llm/types.js';
 import { defaultToolLimits, executeTool, toolJsonSchemas } from '../runtime/tools/index.js';
 import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
@@ -39,6 +39,7 @@ export function createAdvisorActivities({ db, home, modelFor }: Pick<ActivityDep
       const base: LlmRequest = { role: 'advisor', tier: 'B', system: `${prompt('advisor')}\nYou are the ${module} advisor.`, messages, meta: { requestText, module } };
       const model = modelFor({ projectId, conversationId });
 
+      let finalReply: LlmResponse | undefined;
       // The code advisor reads the codebase before it scopes; the others scope from the context alone.
       if (module === 'code' && project) {
         const tools = toolJsonSchemas().filter((t) => READ_ONLY_TOOLS.has(t.name));
@@ -47,7 +48,11 @@ export function createAdvisorActivities({ db, home, modelFor }: Pick<ActivityDep
           const request = { ...base, messages, tools };
           const response = await model.complete(request);
           const calls = toolUsesOf(response.content);
-          if (calls.length === 0) break;
+          if (calls.length === 0) {
+            // Done reading: this reply should be the plan itself.
+            finalReply = response;
+            break;
+          }
           messages.push({ role: 'assistant', content: response.content });
           const results = [];
           for (const call of calls) {
@@ -60,7 +65,7 @@ export function createAdvisorActivities({ db, home, modelFor }: Pick<ActivityDep
         }
       }
 
-      const { value: plan } = await completeStructured(model, { ...base, messages }, advisorPlanSchema);
+      const { value: plan } = await completeStructured(model, { ...base, messages }, advisorPlanSchema, undefined, finalReply);
       await db
         .insert(advisorConversations)
         .values({ projectId, module, parentId: conversationId, requestText, status: 'completed', phase: 'done', result: plan, messages: sql`${JSON.stringify(messages.slice(0, 1))}::jsonb` })

@@ -31,8 +31,10 @@ export async function completeStructured<T>(
   request: LlmRequest,
   schema: z.ZodType<T>,
   onResponse: (response: LlmResponse) => Promise<void> = async () => undefined,
+  /** A reply already in hand (e.g. the last turn of a reading loop) to validate before asking at all. */
+  answered?: LlmResponse,
 ): Promise<StructuredResult<T>> {
-  const first = await provider.complete({ ...request, json: true });
+  const first = answered ?? (await provider.complete({ ...request, json: true }));
   await onResponse(first);
   const firstCheck = check(schema, first);
   if (firstCheck.ok) return { value: firstCheck.value, responses: [first] };

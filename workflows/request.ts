@@ -5,7 +5,9 @@
  * every side effect is an activity.
  */
 import {
+  ActivityFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   isCancellation,
   setHandler,
@@ -38,6 +40,13 @@ type FounderAction =
   | { kind: 'revise'; text: string }
   | { kind: 'confirm'; planVersion: number }
   | { kind: 'decline' };
+
+/** The innermost message of a failure: an activity's own words rather than "Activity task failed". */
+function rootMessage(err: unknown): string {
+  let e = err as Error & { cause?: unknown };
+  while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause instanceof Error) e = e.cause;
+  return e.message;
+}
 
 /** Thrown inside the workflow to end a request as failed with a plain-language reason. */
 class RequestFailed extends Error {}
@@ -160,7 +169,7 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       await enter('done', 'failed');
     } else {
       // An activity that failed for good: say so in plain words rather than leave the conversation running.
-      state.error = `Something went wrong and the work could not be finished: ${(err as Error).message}`;
+      state.error = `Something went wrong and the work could not be finished: ${rootMessage(err)}`;
       await CancellationScope.nonCancellable(() => enter('done', 'failed'));
       throw err;
     }
