@@ -3,7 +3,9 @@
  * can be cancelled, its tokens and price land in llm_calls, and a vendor failure becomes a Temporal failure
  * that is retried with backoff (honouring Retry-After) or not at all.
  */
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
+import { appendSessionEvent } from '../db/queries/session-events.js';
 import { eq, sql } from 'drizzle-orm';
 import { BUDGET_EXCEEDED, type BudgetPause } from '../core/budget.js';
 import type { Db } from '../db/client.js';
@@ -84,6 +86,18 @@ export function createModelCaller(db: Db, llm: LlmProvider, settings: ModelSetti
             latencyMs: Date.now() - started,
             outcome: 'ok',
           });
+          if (response.sources?.length) {
+            // Where a claim came from, for the founder to see; keyed so a retried call records it once.
+            const urls = response.sources.map((s) => s.url).sort();
+            const key = createHash('sha256').update(`${context.sessionId ?? ''}|${request.role}|${request.messages.length}|${urls.join('|')}`).digest('hex');
+            await appendSessionEvent(db, {
+              conversationId: context.conversationId,
+              sessionId: context.sessionId,
+              kind: 'web.sources',
+              payload: { role: request.role, sources: response.sources.slice(0, 20), scripted: response.scripted },
+              idempotencyKey: `${context.conversationId}:sources:${key.slice(0, 24)}`,
+            });
+          }
           return response;
         } catch (err) {
           const failed = err instanceof LlmError ? err : undefined;

@@ -21,4 +21,30 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
+
+  it('plays scripts on every tier when no model key is set, and says why', () => {
+    const { llm } = loadConfig({});
+    expect(llm.tiers).toEqual({ A: { provider: 'scripted', model: 'scenarios' }, B: { provider: 'scripted', model: 'scenarios' }, C: { provider: 'scripted', model: 'scenarios' } });
+    expect(llm.scriptedBecause).toMatch(/no model keys/);
+  });
+
+  it('uses the seed tiers with keys, and each tier can be overridden as provider:model', () => {
+    const { llm } = loadConfig({ ANTHROPIC_API_KEY: 'a', GEMINI_API_KEY: 'g', TIER_C_MODEL: 'anthropic:claude-x:2026' });
+    expect(llm.tiers.A).toEqual({ provider: 'gemini', model: 'gemini-2.5-flash' });
+    expect(llm.tiers.B).toEqual({ provider: 'anthropic', model: 'claude-sonnet-4-6' });
+    expect(llm.tiers.C).toEqual({ provider: 'anthropic', model: 'claude-x:2026' });
+    expect(llm.scriptedBecause).toBeUndefined();
+  });
+
+  it('refuses to start when a configured tier has no key for its vendor', () => {
+    expect(() => loadConfig({ ANTHROPIC_API_KEY: 'a' })).toThrow(/TIER_A_MODEL=gemini:gemini-2.5-flash needs GEMINI_API_KEY/);
+    expect(() => loadConfig({ TIER_B_MODEL: 'openai:gpt' })).toThrow(/TIER_B_MODEL/);
+  });
+
+  it('reads budgets and extra prices', () => {
+    const config = loadConfig({ REQUEST_BUDGET_USD: '2.5', LLM_PRICES: '{"m":{"inputPerMTok":1,"outputPerMTok":2,"cachedPerMTok":0.1}}' });
+    expect(config.budgets).toEqual({ requestUsd: 2.5, projectMonthlyUsd: 100 });
+    expect(config.llm.prices.m).toEqual({ inputPerMTok: 1, outputPerMTok: 2, cachedPerMTok: 0.1 });
+    expect(() => loadConfig({ LLM_PRICES: 'nope' })).toThrow(/LLM_PRICES: must be JSON/);
+  });
 });

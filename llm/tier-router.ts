@@ -14,11 +14,15 @@ import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 export class TierRouter implements LlmProvider {
   readonly name = 'tiers';
 
-  constructor(private readonly routes: Record<Tier, { provider: LlmProvider; model: string }>) {}
+  constructor(
+    private readonly routes: Record<Tier, { provider: LlmProvider; model: string }>,
+    /** Roles that may search the web (the seed gives Assist and the advisors web search), when it is on. */
+    private readonly webSearchRoles: ReadonlySet<LlmRequest['role']> = new Set(),
+  ) {}
 
   complete(request: LlmRequest): Promise<LlmResponse> {
     const route = this.routes[request.tier];
-    return route.provider.complete({ ...request, model: route.model });
+    return route.provider.complete({ ...request, model: route.model, webSearch: request.webSearch ?? this.webSearchRoles.has(request.role) });
   }
 }
 
@@ -36,5 +40,8 @@ export function createTierRouter(config: LlmConfig, scenarios: Scenario[]): Tier
     return provider;
   };
   const route = (tier: Tier) => ({ provider: providerFor(config.tiers[tier].provider), model: config.tiers[tier].model });
-  return new TierRouter({ A: route('A'), B: route('B'), C: route('C') });
+  return new TierRouter(
+    { A: route('A'), B: route('B'), C: route('C') },
+    new Set(config.webSearch ? (['assist', 'advisor'] as const) : []),
+  );
 }
