@@ -43,6 +43,15 @@ const scenarios = [
     agents: { ok: write('ok'), after: write('after'), later: write('later') },
   }),
   scenarioSchema.parse({
+    name: 'looping',
+    match: '^looping\\b',
+    assist: [planReply('Run what keeps failing')],
+    advisors: { code: { summary: 'x', tasks: [{ title: 'x', instructions: 'x', complexity: 'simple' }] } },
+    orchestrator: [{ tasks: [task('stuck')] }],
+    // The same failing command over and over, on every tier: a loop to cut short, not progress.
+    agents: { stuck: Array.from({ length: 10 }, () => ({ tool: 'execute_command', input: { command: 'exit 3' } })) },
+  }),
+  scenarioSchema.parse({
     name: 'cyclic',
     match: '^cyclic\\b',
     assist: [planReply('Loop forever')],
@@ -101,6 +110,15 @@ describe('the task graph', () => {
     const status = Object.fromEntries(done.tasks.map((t) => [t.id, t.status]));
     expect(status).toEqual({ ok: 'done', doomed: 'failed', after: 'skipped', later: 'skipped' });
     expect((await runGit(h.remote.bareDir, ['rev-parse', 'main'])).stdout.trim()).toBe(before);
+  });
+
+  it('an agent repeating the same failing step is cut short instead of burning its steps', async () => {
+    const { conversationId, done } = await run('looping agent');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/kept repeating the same failing step \(execute_command\)/);
+    const commands = (await h.events(conversationId)).filter((e) => e.kind === 'agent.tool_result');
+    // Three tries on tier A, three on the escalated tier B: six commands, not twenty.
+    expect(commands).toHaveLength(6);
   });
 
   it('a second invalid graph fails the request in plain words before any task runs', async () => {
