@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { llmCalls } from '../db/schema.js';
 import { loadScenarios } from '../llm/scenario.js';
 import { anthropicError } from './fakes/anthropic-server.js';
+import { eventually } from './helpers/poll.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { startFakeVendors, TEST_PRICES } from './helpers/vendors.js';
 
@@ -46,6 +47,20 @@ describe('model vendor failures', () => {
     expect(c.status).toBe('failed');
     expect(c.error).toMatch(/The AI provider rejected the request.*unsupported keyword/);
     expect(ctx.vendors.anthropic.requests).toHaveLength(1);
+  });
+
+  it('stop aborts a model call in flight', async () => {
+    ctx.vendors.anthropic.enqueue({ content: [{ type: 'text', text: '{}' }], delayMs: 60_000 });
+    const { conversationId } = await ctx.h.startRequest(ctx.projectId, 'Add a referral program');
+    await eventually('the call in flight', async () => (ctx.vendors.anthropic.requests.length > 0 ? true : undefined));
+    expect((await ctx.h.call('POST', `/api/conversations/${conversationId}/stop`)).status).toBe(202);
+    expect((await ctx.h.waitFor(conversationId, 'the stop', (x) => x.status !== 'running')).status).toBe('stopped');
+    const cancelled = await eventually(
+      'the aborted call',
+      async () => (await assistCalls(ctx.h, conversationId)).find((c) => c.outcome === 'cancelled'),
+      30_000,
+    );
+    expect(cancelled.latencyMs).toBeLessThan(30_000);
   });
 
   it('invalid structured output is asked for once more with the validation error', async () => {
