@@ -75,6 +75,8 @@ describe('conversations API', () => {
       tasks: [],
       outcome: null,
       error: null,
+      costUsd: 0,
+      budgetPause: null,
     });
 
     const plan = { version: 2, summary: 'A gift card page', items: [{ module: 'code', text: 'Build the page' }], estimatedMinutes: 20 };
