@@ -38,8 +38,16 @@ export function createSessionActivities({ db }: Pick<ActivityDeps, 'db'>) {
     },
 
     /** Opens an attempt: the session runs, and its first transcript entry (the instructions) is written. */
-    async startAgentAttempt(input: { sessionId: string; conversationId: string; attempt: number; tier: Tier; dependencies: DependencyOutput[] }) {
-      const { sessionId, conversationId, attempt, tier, dependencies } = input;
+    async startAgentAttempt(input: {
+      sessionId: string;
+      conversationId: string;
+      attempt: number;
+      tier: Tier;
+      dependencies: DependencyOutput[];
+      /** Files left in conflict by merging this task's work: this attempt's job is to resolve them. */
+      conflicts?: string[];
+    }) {
+      const { sessionId, conversationId, attempt, tier, dependencies, conflicts = [] } = input;
       const [session] = await db.select().from(agentSessions).where(eq(agentSessions.id, sessionId));
       if (!session) throw new Error(`Session ${sessionId} does not exist`);
       await db
@@ -50,6 +58,9 @@ export function createSessionActivities({ db }: Pick<ActivityDeps, 'db'>) {
         ? `\n\nWork already done by tasks this one depends on:\n${dependencies.map((d) => `- ${d.taskId}: ${d.summary} (files: ${d.changedFiles.join(', ') || 'none'})`).join('\n')}`
         : '';
       const title = (session.plan as { title?: string } | null)?.title ?? session.taskKey;
+      const conflict = conflicts.length
+        ? `\n\nYour earlier work on this task conflicts with work merged since. The merge is in progress in your working copy; these files have conflict markers: ${conflicts.join(', ')}. Edit them so both changes keep their intent, remove every marker, check the work still passes, then call finish.`
+        : '';
       await appendSessionEvent(db, {
         conversationId,
         sessionId,
@@ -61,7 +72,7 @@ export function createSessionActivities({ db }: Pick<ActivityDeps, 'db'>) {
         conversationId,
         sessionId,
         kind: 'agent.instructions',
-        payload: { attempt, tier, title, text: `Task: ${title}\n\n${session.task}${done}` },
+        payload: { attempt, tier, title, conflicts, text: `Task: ${title}\n\n${session.task}${done}${conflict}` },
         idempotencyKey: `${sessionId}:a${attempt}:instructions`,
       });
     },

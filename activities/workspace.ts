@@ -1,22 +1,45 @@
 /**
- * The request's working copy of the project's repository, and the integration steps on it: commit, push,
- * clean. Each step is idempotent by the request id, so a retried activity never commits or pushes twice.
+ * The project's workspace and the integration steps on it: a persistent clone, a worktree per request and
+ * per task, merges of finished tasks, one commit per request, the push, and clean-up. Each step is
+ * idempotent by request and task id, so a retried activity never commits, merges or pushes twice.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
 import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { agentSessions, projects } from '../db/schema.js';
-import { commitAll, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
+import { prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
+import { taskBranch, workspaceLayout } from '../runtime/workspace/layout.js';
+import {
+  commitTask,
+  ensureRequestWorktree,
+  ensureTaskWorktree,
+  mergeTask,
+  removeRequestWorktrees,
+  squashRequest,
+  startConflictResolution,
+} from '../runtime/workspace/worktrees.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 
 type RequestRef = { projectId: string; conversationId: string };
+type TaskRef = RequestRef & { sessionId: string; taskId: string };
 
+/** The request's integration worktree: where its tasks' work comes together and is committed from. */
 export function requestWorkdir(home: string, projectId: string, conversationId: string) {
-  return path.join(home, 'workspaces', projectId, 'requests', conversationId);
+  return workspaceLayout(home, projectId).requestDir(conversationId);
+}
+
+/**
+ * Serialises changes to a project's shared clone (worktree and branch bookkeeping) across parallel tasks and
+ * worker processes: a transaction-scoped advisory lock on the project.
+ */
+function withProjectLock<T>(db: Db, projectId: string, work: () => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`workspace:${projectId}`}))`);
+    return work();
+  });
 }
 
 export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
@@ -27,22 +50,61 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
   }
 
   return {
-    /** Clones (or reuses, keeping work in progress) the request's working copy of the default branch. */
+    /** Refreshes the project's clone and makes (or finds) the request's integration worktree. */
     async prepareWorkspace({ projectId, conversationId }: RequestRef) {
       const p = await project(projectId);
-      const workdir = requestWorkdir(home, projectId, conversationId);
-      const { head } = await whileHeartbeating(() => prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: workdir }));
-      return { workdir, head };
+      const layout = workspaceLayout(home, projectId);
+      const workdir = await whileHeartbeating(() =>
+        withProjectLock(db, projectId, async () => {
+          await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo });
+          return ensureRequestWorktree(layout, conversationId, p.defaultBranch);
+        }),
+      );
+      return { workdir };
     },
 
+    /** A task's own worktree, cut from the integration branch; for a conflict resolution, with the conflict in it. */
+    async prepareTaskWorkspace({ projectId, conversationId, sessionId, taskId, resolveConflict }: TaskRef & { resolveConflict?: boolean }) {
+      const layout = workspaceLayout(home, projectId);
+      return whileHeartbeating(() =>
+        withProjectLock(db, projectId, async () => {
+          const workdir = await ensureTaskWorktree(layout, conversationId, sessionId, taskId);
+          const conflicts = resolveConflict ? await startConflictResolution(workdir, conversationId) : [];
+          return { workdir, conflicts };
+        }),
+      );
+    },
+
+    /** Commits a finished task on its branch and merges it into the integration branch, or reports the conflict. */
+    async integrateTask({ projectId, conversationId, sessionId, taskId, title, attempt }: TaskRef & { title: string; attempt: number }) {
+      const layout = workspaceLayout(home, projectId);
+      const result = await whileHeartbeating(() =>
+        withProjectLock(db, projectId, async () => {
+          await commitTask(layout.taskDir(sessionId), title);
+          return mergeTask(layout.requestDir(conversationId), taskBranch(conversationId, taskId), title);
+        }),
+      );
+      await appendSessionEvent(db, {
+        conversationId,
+        sessionId,
+        kind: result.ok ? 'task.merged' : 'task.conflict',
+        payload: { taskId, ...(result.ok ? {} : { conflicts: result.conflicts }) },
+        idempotencyKey: `${sessionId}:a${attempt}:merge`,
+      });
+      return result;
+    },
+
+    /** One commit for the whole request, carrying its id as a trailer so a retry never commits twice. */
     async commitWork({ projectId, conversationId, workdir }: RequestRef & { workdir: string }) {
+      const p = await project(projectId);
       const conversation = await getConversation(db, conversationId);
-      const tasks = await db.select({ plan: agentSessions.plan }).from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
+      const tasks = await db.select({ plan: agentSessions.plan, status: agentSessions.status }).from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
       const headline = (conversation?.plan?.summary ?? conversation?.requestText ?? 'Work requested by the founder').split('\n')[0]!.slice(0, 72);
       const body = tasks.map((t) => `- ${(t.plan as { title?: string } | null)?.title ?? 'task'}`).join('\n');
-      const result = await whileHeartbeating(() => commitAll({ dir: workdir, message: `${headline}\n\n${body}\n\nRequested through VIBN: ${conversation?.requestText?.slice(0, 500) ?? ''}`, requestId: conversationId }));
+      const message = `${headline}\n\n${body}\n\nRequested through VIBN: ${conversation?.requestText?.slice(0, 500) ?? ''}`;
+      const result = await whileHeartbeating(() => squashRequest(workdir, p.defaultBranch, message, conversationId));
       await appendSessionEvent(db, { conversationId, kind: 'commit', payload: { commit: result.commit, empty: result.empty }, idempotencyKey: `${conversationId}:commit` });
-      return { commit: result.commit, empty: result.empty };
+      return result;
     },
 
     async pushWork({ projectId, conversationId, workdir }: RequestRef & { workdir: string }) {
@@ -58,9 +120,11 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
       }
     },
 
-    /** Removes the request's working copy: a stopped or failed request leaves nothing half-done behind. */
+    /** Removes the request's worktrees and branches: a stopped or failed request leaves nothing half-done behind. */
     async cleanWorkspace({ projectId, conversationId }: RequestRef) {
-      await fs.rm(requestWorkdir(home, projectId, conversationId), { recursive: true, force: true });
+      const sessions = await db.select({ id: agentSessions.id }).from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
+      const layout = workspaceLayout(home, projectId);
+      await withProjectLock(db, projectId, () => removeRequestWorktrees(layout, conversationId, sessions.map((s) => s.id)));
     },
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmSignal } from '../workflows/request-contract.js';
 import { requestWorkdir } from '../activities/workspace.js';
 import { runGit } from '../runtime/git/run-git.js';
+import { eventually } from './helpers/poll.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { oneTaskScenario, planReply } from './helpers/scenarios.js';
 
@@ -119,7 +120,11 @@ describe('a plan card nobody answers', () => {
     const { conversationId, workflowId } = await h.startRequest(projectId, 'deferred work');
     const done = await h.waitFor(conversationId, 'the deferral', (c) => c.status !== 'running', 30_000);
     expect(done).toMatchObject({ status: 'completed', outcome: 'deferred', tasks: [] });
-    const description = await h.temporal.client.workflow.getHandle(workflowId).describe();
-    expect(description.status.name).toBe('COMPLETED');
+    // The row is written just before the workflow returns: the run closes a moment later.
+    const closed = await eventually('the run to close', async () => {
+      const { status } = await h.temporal.client.workflow.getHandle(workflowId).describe();
+      return status.name === 'RUNNING' ? undefined : status.name;
+    });
+    expect(closed).toBe('COMPLETED');
   });
 });

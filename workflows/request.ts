@@ -138,7 +138,8 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       const failure = await runTaskGraph({
         input,
         state,
-        workdir,
+        integrate: (task, attempt) =>
+          git.integrateTask({ projectId, conversationId, sessionId: task.sessionId!, taskId: task.id, title: task.title, attempt }),
         reportSkipped: (taskId) => db.recordTaskStatus({ conversationId, key: key('task'), taskId, status: 'skipped' }),
         budgetGate: async (pause) => {
           if (!(await budgetGate(pause))) stopForBudget(pause);

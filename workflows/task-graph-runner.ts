@@ -13,7 +13,8 @@ import { taskWorkflow, type DependencyOutput, type TaskResult } from './task.js'
 type RunGraph = {
   input: RequestInput;
   state: RequestState;
-  workdir: string;
+  /** Commits a finished task and merges it into the request's integration branch. */
+  integrate: (task: TaskView, attempt: number) => Promise<{ ok: true } | { ok: false; conflicts: string[] }>;
   /** Records a task that will never run; running tasks record their own status from inside their workflow. */
   reportSkipped: (taskId: string) => Promise<unknown>;
   /** Waits for the founder's answer to a budget pause; returns only if the work may go on. */
@@ -21,7 +22,7 @@ type RunGraph = {
 };
 
 /** Runs every task it can; returns a plain-language reason when the request must end failed, else undefined. */
-export async function runTaskGraph({ input, state, workdir, reportSkipped, budgetGate }: RunGraph): Promise<string | undefined> {
+export async function runTaskGraph({ input, state, integrate, reportSkipped, budgetGate }: RunGraph): Promise<string | undefined> {
   const outputs = new Map<string, DependencyOutput>();
   const attempts = new Map<string, number>();
   const running = new Map<string, Promise<[string, TaskResult]>>();
@@ -30,8 +31,23 @@ export async function runTaskGraph({ input, state, workdir, reportSkipped, budge
 
   const resumes = new Map<string, number>();
 
+  const conflictResolved = new Set<string>();
+
+  /** A task that failed for good: everything that depends on it is skipped, and the request will fail. */
+  const fail = async (task: TaskView, reason: string) => {
+    failures.push(reason);
+    task.status = 'failed';
+    for (const dependent of transitiveDependents(state.tasks, task.id)) {
+      const t = byId.get(dependent)!;
+      if (t.status === 'pending') {
+        t.status = 'skipped';
+        await reportSkipped(t.id);
+      }
+    }
+  };
+
   /** Starts a task's next attempt, or (`resume`) the same attempt again after a budget pause. */
-  const launch = async (task: TaskView, resume = false) => {
+  const launch = async (task: TaskView, resume = false, resolveConflict = false) => {
     const attempt = (attempts.get(task.id) ?? 0) + (resume ? 0 : 1);
     attempts.set(task.id, attempt);
     const resumed = resume ? (resumes.get(task.id) ?? 0) + 1 : 0;
@@ -45,9 +61,10 @@ export async function runTaskGraph({ input, state, workdir, reportSkipped, budge
           conversationId: input.conversationId,
           sessionId: task.sessionId!,
           taskId: task.id,
+          title: task.title,
           tier: task.tier,
           attempt,
-          workdir,
+          resolveConflict,
           requestText: input.requestText,
           maxSteps: input.settings.agentMaxSteps,
           maxWallMs: input.settings.agentMaxWallMs,
@@ -77,8 +94,20 @@ export async function runTaskGraph({ input, state, workdir, reportSkipped, budge
       continue;
     }
     if (result.status === 'done') {
-      outputs.set(id, { taskId: id, summary: result.summary, changedFiles: result.changedFiles });
-      task.status = 'done';
+      const merged = await integrate(task, attempts.get(id)!);
+      if (merged.ok) {
+        outputs.set(id, { taskId: id, summary: result.summary, changedFiles: result.changedFiles });
+        task.status = 'done';
+        continue;
+      }
+      if (!conflictResolved.has(id)) {
+        // Sent back once, to an agent of at least Tier B, with the conflict in its worktree to resolve.
+        conflictResolved.add(id);
+        if (task.tier === 'A') task.tier = 'B';
+        await launch(task, false, true);
+        continue;
+      }
+      await fail(task, `"${task.title}" clashes with other work in ${merged.conflicts.join(', ')} and could not be combined`);
       continue;
     }
     const higher = nextTier(task.tier);
@@ -87,15 +116,7 @@ export async function runTaskGraph({ input, state, workdir, reportSkipped, budge
       await launch(task);
       continue;
     }
-    failures.push(`"${task.title}" could not be done (${result.error ?? 'no reason given'})`);
-    task.status = 'failed';
-    for (const dependent of transitiveDependents(state.tasks, id)) {
-      const t = byId.get(dependent)!;
-      if (t.status === 'pending') {
-        t.status = 'skipped';
-        await reportSkipped(t.id);
-      }
-    }
+    await fail(task, `"${task.title}" could not be done (${result.error ?? 'no reason given'})`);
   }
   if (failures.length === 0) return undefined;
   return `The work was stopped before anything went live: ${failures.join('; ')}. Nothing was committed.`;

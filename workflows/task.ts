@@ -5,7 +5,7 @@
  */
 import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { Tier } from '../core/plan.js';
-import { db, llm, tool } from './activity-profiles.js';
+import { db, git, llm, tool } from './activity-profiles.js';
 import { budgetPauseOf } from './budget.js';
 import type { BudgetPause } from './request-contract.js';
 
@@ -17,9 +17,11 @@ export type TaskInput = {
   sessionId: string;
   taskId: string;
   tier: Tier;
-  /** 1 for the first try, 2 for the escalated retry. */
+  /** 1 for the first try; later attempts are the escalated retry or a conflict resolution. */
   attempt: number;
-  workdir: string;
+  title: string;
+  /** Bring the integration branch in and have the agent resolve the conflict its merge ran into. */
+  resolveConflict?: boolean;
   requestText: string;
   maxSteps: number;
   maxWallMs: number;
@@ -48,12 +50,20 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
   };
 
   try {
+    const { workdir, conflicts } = await git.prepareTaskWorkspace({
+      projectId: input.projectId,
+      conversationId,
+      sessionId,
+      taskId: input.taskId,
+      resolveConflict: input.resolveConflict,
+    });
     await db.startAgentAttempt({
       sessionId,
       conversationId,
       attempt,
       tier: input.tier,
       dependencies: input.dependencies,
+      conflicts,
     });
     const deadline = workflowInfo().startTime.getTime() + input.maxWallMs;
     let idle = 0;
@@ -88,7 +98,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
       idle = 0;
       let finished: string | undefined;
       for (const call of reply.toolCalls) {
-        const result = await tool.runTool({ sessionId, conversationId, attempt, turn, toolUseId: call.id, workdir: input.workdir });
+        const result = await tool.runTool({ sessionId, conversationId, attempt, turn, toolUseId: call.id, workdir });
         result.changedFiles.forEach((f) => changed.add(f));
         if (result.finish !== undefined) finished = result.finish;
         repeated = result.isError && result.signature === lastFailure ? repeated + 1 : result.isError ? 1 : 0;
