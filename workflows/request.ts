@@ -151,6 +151,8 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       const { commit } = await git.commitWork({ projectId, conversationId, workdir });
       await git.pushWork({ projectId, conversationId, workdir });
       const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
+      // The work is on the remote now: the request's worktrees and branches have served their purpose.
+      await git.cleanWorkspace({ projectId, conversationId });
       const followUpKey = key('followup');
       await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }));
       state.outcome = 'tasked';

@@ -1,0 +1,111 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentSessions } from '../db/schema.js';
+import { scenarioSchema } from '../llm/scenario.js';
+import { runGit } from '../runtime/git/run-git.js';
+import { startRequestHarness } from './helpers/request-harness.js';
+import { planReply } from './helpers/scenarios.js';
+
+const task = (id: string) => ({ id, title: `Task ${id}`, instructions: `Do ${id}`, module: 'code', tier: 'A', dependsOn: [] });
+const README_LINE = '# Acme Notes';
+
+const scenarios = [
+  scenarioSchema.parse({
+    name: 'parallel',
+    match: '^parallel\\b',
+    assist: [planReply('Two things at once')],
+    advisors: { code: { summary: 'two', tasks: [{ title: 'two', instructions: 'two', complexity: 'simple' }] } },
+    orchestrator: [{ tasks: [task('left'), task('right')] }],
+    agents: {
+      left: [
+        { tool: 'write_file', input: { path: 'left.txt', content: 'left\n' }, delayMs: 1_500 },
+        { tool: 'finish', input: { summary: 'left done' } },
+      ],
+      right: [
+        { tool: 'list_files', input: {} },
+        { tool: 'write_file', input: { path: 'right.txt', content: 'right\n' }, delayMs: 1_500 },
+        { tool: 'finish', input: { summary: 'right done' } },
+      ],
+    },
+    followUp: { text: 'Both are live.' },
+  }),
+  scenarioSchema.parse({
+    name: 'clash',
+    match: '^clash\\b',
+    assist: [planReply('Two edits to the same line')],
+    advisors: { code: { summary: 'two', tasks: [{ title: 'two', instructions: 'two', complexity: 'simple' }] } },
+    orchestrator: [{ tasks: [task('first'), task('second')] }],
+    agents: {
+      first: [
+        { tool: 'edit_file', input: { path: 'README.md', old_text: README_LINE, new_text: '# Acme Notes, calm and fast' } },
+        { tool: 'finish', input: { summary: 'first title' } },
+      ],
+      // Tier A edits the same line later (its merge conflicts); tier B is sent back to resolve it.
+      second: {
+        A: [
+          { tool: 'edit_file', input: { path: 'README.md', old_text: README_LINE, new_text: '# Acme Notes for teams' }, delayMs: 1_500 },
+          { tool: 'finish', input: { summary: 'second title' } },
+        ],
+        B: [
+          { tool: 'read_file', input: { path: 'README.md' } },
+          { tool: 'execute_command', input: { command: "grep -c '<<<<<<<' README.md" } },
+          { tool: 'execute_command', input: { command: "sed -i '/^<<<<<<< /,/^>>>>>>> /c\\\\# Acme Notes, calm and fast, for teams' README.md" } },
+          { tool: 'finish', input: { summary: 'both titles kept' } },
+        ],
+      },
+    },
+    followUp: { text: 'Done.' },
+  }),
+];
+
+describe('tasks in their own worktrees', () => {
+  let h: Awaited<ReturnType<typeof startRequestHarness>>;
+  let projectId: string;
+  beforeAll(async () => {
+    h = await startRequestHarness(scenarios, { maxParallelTasks: 2 });
+    projectId = await h.createProject();
+  });
+  afterAll(() => h?.stop());
+
+  const run = async (text: string) => {
+    const { conversationId } = await h.startRequest(projectId, text);
+    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
+    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
+    return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
+  };
+
+  it('run two tasks at once, each on its own branch, and push both changes as one commit', async () => {
+    const { conversationId, done } = await run('parallel work');
+    expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    const sessions = await h.database.db.select().from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
+    const [a, b] = sessions.map((s) => ({ start: s.startedAt!.getTime(), end: s.completedAt!.getTime() }));
+    expect(Math.max(a!.start, b!.start)).toBeLessThan(Math.min(a!.end, b!.end));
+
+    // Each agent saw only its own worktree: `right` listed files while `left` was writing, without left.txt.
+    const events = await h.events(conversationId);
+    const listing = events.find((e) => e.kind === 'agent.tool_result' && e.payload.name === 'list_files');
+    expect(listing?.payload.output).not.toContain('left.txt');
+    expect(events.filter((e) => e.kind === 'task.merged')).toHaveLength(2);
+
+    const log = (await runGit(h.remote.bareDir, ['log', '--format=%s', 'main'])).stdout.split('\n');
+    expect(log).toHaveLength(2);
+    const files = (await runGit(h.remote.bareDir, ['ls-tree', '--name-only', 'main'])).stdout.split('\n');
+    expect(files).toEqual(expect.arrayContaining(['left.txt', 'right.txt']));
+    // The request's branches and worktrees are cleaned up once it is pushed.
+    const branches = (await runGit(`${h.deps.home}/workspaces/${projectId}/repo`, ['branch', '--list', 'vibn/*'])).stdout;
+    expect(branches.trim()).toBe('');
+  });
+
+  it('send a task whose merge conflicts back once to resolve it, then merge both changes', async () => {
+    const { conversationId, done } = await run('clash on the title');
+    expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    const events = await h.events(conversationId);
+    expect(events.find((e) => e.kind === 'task.conflict')?.payload).toMatchObject({ taskId: 'second', conflicts: ['README.md'] });
+    const instructions = events.filter((e) => e.kind === 'agent.instructions' && (e.payload.conflicts as string[]).length > 0);
+    expect(instructions).toHaveLength(1);
+    expect(instructions[0]!.payload).toMatchObject({ tier: 'B' });
+    const readme = (await runGit(h.remote.bareDir, ['show', 'main:README.md'])).stdout;
+    expect(readme.split('\n')[0]).toBe('# Acme Notes, calm and fast, for teams');
+    expect(readme).not.toMatch(/<<<<<<<|>>>>>>>/);
+  });
+});
