@@ -9,18 +9,53 @@ import type { Tier } from '../core/plan.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { agentSessions, sessionEvents } from '../db/schema.js';
 import { toolUsesOf, type ContentBlock, type LlmMessage, type ToolResultBlock } from '../llm/types.js';
-import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas } from '../runtime/tools/index.js';
+import { detectChecks, runChecks } from '../runtime/checks.js';
+import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas, type ToolContext, type ToolOutcome } from '../runtime/tools/index.js';
 import type { ActivityDeps, ModelFor } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 import { prompt } from './prompts/index.js';
 
 type StepRef = { sessionId: string; conversationId: string; attempt: number; turn: number };
 type TurnPayload = { attempt: number; turn: number; content: ContentBlock[]; scripted: boolean; model: string };
-type ToolResultPayload = { toolUseId: string; name: string; output: string; isError: boolean; changedFiles: string[]; finish?: string; signature: string };
+type ToolResultPayload = {
+  toolUseId: string;
+  name: string;
+  output: string;
+  isError: boolean;
+  changedFiles: string[];
+  finish?: string;
+  /** The agent called finish but the project's checks failed, so the task goes on. */
+  checksFailed?: boolean;
+  signature: string;
+};
 
 const NUDGE = 'Continue with the task. Use the tools; when the task is complete, call finish with a summary.';
 
-export function createAgentActivities({ db, modelFor }: Pick<ActivityDeps, 'db'> & { modelFor: ModelFor }) {
+export function createAgentActivities({ db, modelFor, toolContext = () => ({}) }: Pick<ActivityDeps, 'db' | 'toolContext'> & { modelFor: ModelFor }) {
+  /** Runs the project's checks before a finish counts; each result is an event the founder can see. */
+  async function checkBeforeFinish(ctx: ToolContext, done: ToolOutcome, at: { conversationId: string; sessionId: string; key: string }): Promise<ToolOutcome> {
+    const results = await runChecks(ctx, await detectChecks(ctx.root));
+    for (const r of results) {
+      await appendSessionEvent(db, {
+        conversationId: at.conversationId,
+        sessionId: at.sessionId,
+        kind: 'check.result',
+        payload: { name: r.name, command: r.command, ok: r.ok, output: r.output.slice(-4_000) },
+        idempotencyKey: `${at.key}:check:${r.name}`,
+      });
+    }
+    const failed = results.find((r) => !r.ok);
+    if (!failed) {
+      const passed = results.map((r) => r.name).join(', ');
+      return { ...done, output: passed ? `${done.output}\nChecks passed: ${passed}.` : done.output };
+    }
+    return {
+      output: `The task is not finished: the ${failed.name} check (\`${failed.command}\`) failed.\n${failed.output.slice(-6_000)}\nFix the problem, then call finish again.`,
+      isError: true,
+      changedFiles: done.changedFiles,
+    };
+  }
+
   const prefix = (sessionId: string, attempt: number) => `${sessionId}:a${attempt}:`;
 
   async function transcript(sessionId: string, attempt: number) {
@@ -84,13 +119,27 @@ export function createAgentActivities({ db, modelFor }: Pick<ActivityDeps, 'db'>
         const turnEvent = events.find((e) => e.key === `${prefix(sessionId, attempt)}turn:${turn}`);
         const call = toolUsesOf((turnEvent?.payload as TurnPayload | undefined)?.content ?? []).find((c) => c.id === toolUseId);
         if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
-        const outcome = await whileHeartbeating((signal) => executeTool({ root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal }, call.name, call.input));
+        const outcome = await whileHeartbeating(async (signal) => {
+          const ctx = { root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal, ...toolContext(workdir) };
+          const done = await executeTool(ctx, call.name, call.input);
+          // `finish` is accepted only when the project's checks pass; otherwise the agent gets their output.
+          return done.finish ? await checkBeforeFinish(ctx, done, { conversationId, sessionId, key }) : done;
+        });
         // Same tool, same input: the workflow counts repeats of a failing call by this fingerprint.
         const signature = createHash('sha256').update(`${call.name}\0${JSON.stringify(call.input)}`).digest('hex').slice(0, 16);
-        result = { toolUseId, name: call.name, output: outcome.output, isError: outcome.isError, changedFiles: outcome.changedFiles ?? [], finish: outcome.finish?.summary, signature };
+        result = {
+          toolUseId,
+          name: call.name,
+          output: outcome.output,
+          isError: outcome.isError,
+          changedFiles: outcome.changedFiles ?? [],
+          finish: outcome.finish?.summary,
+          checksFailed: call.name === 'finish' && !outcome.finish,
+          signature,
+        };
         await appendSessionEvent(db, { conversationId, sessionId, kind: 'agent.tool_result', payload: result, idempotencyKey: key });
       }
-      return { isError: result.isError, changedFiles: result.changedFiles, finish: result.finish, signature: result.signature ?? '' };
+      return { isError: result.isError, changedFiles: result.changedFiles, finish: result.finish, checksFailed: Boolean(result.checksFailed), signature: result.signature ?? '' };
     },
   };
 }

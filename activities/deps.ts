@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { LlmProvider } from '../llm/types.js';
+import type { ToolContext } from '../runtime/tools/index.js';
 import type { ModelSettings } from './model-caller.js';
 
 /** What every activity factory may receive; tests build these from real Postgres and a scripted provider. */
@@ -12,6 +13,8 @@ export type ActivityDeps = {
   log: Logger;
   /** Prices and budgets every model call is accounted against. */
   modelSettings: ModelSettings;
+  /** What every agent command runs under (the sandbox), by worktree; absent in tests that need no sandbox. */
+  toolContext?: (workdir: string) => Partial<ToolContext>;
 };
 
 /** A provider bound to one request's accounting and budget (see model-caller.ts). */

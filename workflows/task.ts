@@ -41,6 +41,8 @@ export type TaskResult = {
 const MAX_IDLE_TURNS = 2;
 /** The same failing tool call this many times in a row is a loop, not progress: the attempt ends. */
 const MAX_REPEATED_FAILURES = 3;
+/** Finishes refused because the project's checks failed, before the attempt ends (and the task escalates). */
+const MAX_FAILED_CHECKS = 3;
 
 export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
   const { sessionId, conversationId, attempt } = input;
@@ -69,6 +71,7 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
     let idle = 0;
     let lastFailure = '';
     let repeated = 0;
+    let failedChecks = 0;
     for (let turn = 0; turn < input.maxSteps; turn++) {
       if (Date.now() > deadline) {
         const error = `The task ran out of time (${Math.round(input.maxWallMs / 60_000)} min) before it was finished.`;
@@ -101,6 +104,11 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
         const result = await tool.runTool({ sessionId, conversationId, attempt, turn, toolUseId: call.id, workdir });
         result.changedFiles.forEach((f) => changed.add(f));
         if (result.finish !== undefined) finished = result.finish;
+        if (result.checksFailed && ++failedChecks >= MAX_FAILED_CHECKS) {
+          const error = `The project's checks still failed after ${MAX_FAILED_CHECKS} attempts to finish.`;
+          await end('failed', '', error);
+          return { status: 'failed', summary: '', changedFiles: [...changed], error };
+        }
         repeated = result.isError && result.signature === lastFailure ? repeated + 1 : result.isError ? 1 : 0;
         lastFailure = result.isError ? result.signature : '';
         if (repeated >= MAX_REPEATED_FAILURES) {
