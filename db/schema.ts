@@ -210,3 +210,40 @@ export const deploys = pgTable(
   },
   (t) => [uniqueIndex('deploys_conversation_key').on(t.conversationId), index('deploys_project_started_idx').on(t.projectId, t.startedAt)],
 );
+
+/** Pushes made to a project's repository outside VIBN (Gitea webhook), so Assist knows the code changed. */
+export const repoEvents = pgTable(
+  'repo_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id').notNull(),
+    /** The git server's delivery id: a redelivered webhook is recorded once. */
+    deliveryId: text('delivery_id').notNull(),
+    /** push (others may follow) */
+    kind: text('kind').notNull(),
+    ref: text('ref'),
+    before: text('before'),
+    after: text('after'),
+    pusher: text('pusher'),
+    /** The pushed commits, trimmed: id, message, author, timestamp. */
+    commits: jsonb('commits').notNull().default(sql`'[]'::jsonb`),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('repo_events_delivery_key').on(t.projectId, t.deliveryId), index('repo_events_project_received_idx').on(t.projectId, t.receivedAt)],
+);
+
+/**
+ * Per-project secrets (git token or deploy key, deployer token, webhook secrets), kept apart from `projects` so no
+ * project read ever carries them. Never sent to the sandbox, prompts, events or logs.
+ */
+export const projectSecrets = pgTable(
+  'project_secrets',
+  {
+    projectId: uuid('project_id').notNull(),
+    /** git_token | git_ssh_key | coolify_token | deploy_webhook_secret | gitea_webhook_secret */
+    name: text('name').notNull(),
+    value: text('value').notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('project_secrets_key').on(t.projectId, t.name)],
+);
