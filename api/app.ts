@@ -6,9 +6,11 @@ import type { Logger } from '../lib/logger.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
 import { toErrorResponse } from './errors.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { deployRoutes } from './routes/deploys.js';
 import { healthRoutes } from './routes/health.js';
 import { projectRoutes } from './routes/projects.js';
 import { requestRoutes } from './routes/requests.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export type AppDeps = {
   pool: pg.Pool;
@@ -42,5 +44,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   projectRoutes(app, deps);
   requestRoutes(app, deps);
   conversationRoutes(app, deps);
+  deployRoutes(app, deps);
+  webhookRoutes(app, deps);
   return app;
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../client.js';
+import { redactDeep } from '../../lib/redact.js';
 import { sessionEvents } from '../schema.js';
 
 export type NewSessionEvent = {
@@ -41,7 +42,8 @@ export async function appendSessionEvent(db: DbOrTx, event: NewSessionEvent): Pr
       sessionId: event.sessionId ?? null,
       seq,
       kind: event.kind,
-      payload: event.payload,
+      // Everything here is streamed to the founder's console: no secret may pass.
+      payload: redactDeep(event.payload),
       idempotencyKey: event.idempotencyKey ?? null,
     });
     await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${event.conversationId}:${seq}`})`);

@@ -5,9 +5,9 @@
  * started, not just the shell.
  */
 import { execa } from 'execa';
+import { LOG_TAIL_BYTES, type DeployInput, type Deployer, type DeployResult } from './deployer.js';
 
-/** How much of the end of the output a deploy result keeps: enough to show the error, small enough to store. */
-export const LOG_TAIL_BYTES = 4096;
+export { LOG_TAIL_BYTES };
 
 /** After SIGTERM, how long the command gets to exit before the whole group is killed outright. */
 const KILL_GRACE_MS = 2_000;
@@ -130,4 +130,30 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     clearTimeout(escalation);
     input.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+export type CommandDeployerOptions = {
+  /** A bash command line, run with `bash -c` in the deploy's working copy. */
+  command: string;
+  timeoutMs: number;
+  /** Where the deployed product can be opened. */
+  url?: string;
+};
+
+/** A deployer that runs the project's command in the working copy of the commit (see {@link runCommandDeploy}). */
+export function createCommandDeployer(options: CommandDeployerOptions): Deployer {
+  return {
+    kind: 'command',
+    async deploy({ workdir, env, signal, onProgress }: DeployInput): Promise<DeployResult> {
+      onProgress?.({ phase: 'started' });
+      const result = await runCommandDeploy({ command: options.command, cwd: workdir, env, timeoutMs: options.timeoutMs, signal });
+      onProgress?.({ phase: 'done', remoteStatus: result.exitCode === null ? 'no exit code' : `exit ${result.exitCode}` });
+      return {
+        ok: result.ok,
+        status: result.ok ? 'succeeded' : result.timedOut ? 'timed_out' : 'failed',
+        logTail: result.logTail,
+        ...(options.url ? { url: options.url } : {}),
+      };
+    },
+  };
 }
