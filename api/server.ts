@@ -4,6 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
+import { registerSecrets } from '../lib/redact.js';
 import { createLogger } from '../lib/logger.js';
 import { requireSetting } from '../lib/require-setting.js';
 import { connectDatabase } from '../db/client.js';
@@ -11,6 +12,8 @@ import { runMigrations } from '../db/migrate.js';
 import { buildApp } from './app.js';
 
 const config = loadConfig();
+// Model keys never appear in events or logs, whatever prints them.
+registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey]);
 const log = createLogger(config, 'api');
 
 async function main() {

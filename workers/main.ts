@@ -4,6 +4,7 @@
  */
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config.js';
+import { registerSecrets } from '../lib/redact.js';
 import { createLogger } from '../lib/logger.js';
 import { requireSetting } from '../lib/require-setting.js';
 import { connectDatabase } from '../db/client.js';
@@ -16,6 +17,8 @@ import { loadScenarios } from '../llm/scenario.js';
 import { createTierRouter } from '../llm/tier-router.js';
 
 const config = loadConfig();
+// Model keys never appear in events or logs, whatever prints them.
+registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey]);
 const log = createLogger(config, 'worker');
 
 async function main() {

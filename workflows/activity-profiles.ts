@@ -4,6 +4,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { DEPLOY_ATTEMPTS } from '../core/deploy-settings.js';
 
 /** Non-retryable failures the activities throw; anything else is retried with backoff. */
 const nonRetryableErrorTypes = ['InvalidModelOutput', 'ProjectNotFound', 'PushRejected', 'ConfigurationError'];
@@ -48,5 +49,5 @@ export const git = proxyActivities<Activities>({
 export const deploy = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout,
-  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes },
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: DEPLOY_ATTEMPTS, nonRetryableErrorTypes },
 });

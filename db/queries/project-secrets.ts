@@ -1,3 +1,4 @@
+import { registerSecrets } from '../../lib/redact.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { projectSecrets } from '../schema.js';
@@ -11,6 +12,8 @@ export async function getProjectSecret(db: DbOrTx, projectId: string, name: Proj
     .select({ value: projectSecrets.value })
     .from(projectSecrets)
     .where(and(eq(projectSecrets.projectId, projectId), eq(projectSecrets.name, name)));
+  // From here on this process redacts the value from every event and log line.
+  registerSecrets([row?.value]);
   return row?.value;
 }
 
