@@ -17,6 +17,7 @@ import {
   ensureTaskWorktree,
   mergeTask,
   removeRequestWorktrees,
+  SecretInChangeError,
   squashRequest,
   startConflictResolution,
 } from '../runtime/workspace/worktrees.js';
@@ -83,7 +84,10 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
           await commitTask(layout.taskDir(sessionId), title);
           return mergeTask(layout.requestDir(conversationId), taskBranch(conversationId, taskId), title);
         }),
-      );
+      ).catch((err) => {
+        if (err instanceof SecretInChangeError) throw ApplicationFailure.nonRetryable(`"${title}": ${err.message}`, 'SecretInChange');
+        throw err;
+      });
       await appendSessionEvent(db, {
         conversationId,
         sessionId,

@@ -9,6 +9,7 @@ import { commitAll } from '../git/commit-all.js';
 import { isAncestor, resolveCommit } from '../git/refs.js';
 import { runGit } from '../git/run-git.js';
 import { requestIdsAtHead } from '../git/commit-all.js';
+import { redactText } from '../../lib/redact.js';
 import { requestBranch, taskBranch, type WorkspaceLayout } from './layout.js';
 
 const exists = (file: string) =>
@@ -41,9 +42,19 @@ export async function ensureTaskWorktree(layout: WorkspaceLayout, conversationId
   return dir;
 }
 
+/** Thrown when a change about to be committed carries something that looks like a secret. */
+export class SecretInChangeError extends Error {
+  override readonly name = 'SecretInChangeError';
+}
+
 /** Commits what the task changed on its branch (concluding a conflict resolution too); a no-op when clean. */
 export async function commitTask(dir: string, title: string) {
   await runGit(dir, ['add', '-A']);
+  const { stdout: diff } = await runGit(dir, ['diff', '--cached', '--no-color', '-U0']);
+  if (redactText(diff) !== diff) {
+    await runGit(dir, ['reset', '--quiet']);
+    throw new SecretInChangeError('The change contains what looks like a secret (a key, token or password), so it was not committed.');
+  }
   const merging = await resolveCommit(dir, 'MERGE_HEAD');
   const { exitCode } = await runGit(dir, ['diff', '--cached', '--quiet'], { allowExitCodes: [1] });
   if (exitCode === 0 && !merging) return { changed: false };
