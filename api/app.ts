@@ -8,6 +8,7 @@ import { toErrorResponse } from './errors.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { deployRoutes } from './routes/deploys.js';
 import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { projectRoutes } from './routes/projects.js';
 import { requestRoutes } from './routes/requests.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -24,6 +25,11 @@ export type AppDeps = {
   /** Limits every new request runs under, passed into its workflow. */
   requestSettings: RequestSettings;
   logger: Logger;
+  /**
+   * State folder, for the live view of task worktrees. Only where the API shares the workers' disk (as in
+   * `npm start`); without it the view is off.
+   */
+  home?: string;
 };
 
 /** Builds the HTTP app without listening, so tests can inject requests or listen on port 0. */
@@ -41,6 +47,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url}` } }),
   );
   healthRoutes(app, deps);
+  if (deps.home) sessionRoutes(app, { db: deps.db, home: deps.home });
   projectRoutes(app, deps);
   requestRoutes(app, deps);
   conversationRoutes(app, deps);

@@ -31,6 +31,7 @@ async function main() {
     client,
     taskQueue: config.temporal.taskQueue,
     requestSettings: config.requests,
+    home: config.home,
     logger: log,
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSessions } from '../db/schema.js';
 import { scenarioSchema } from '../llm/scenario.js';
 import { runGit } from '../runtime/git/run-git.js';
+import { eventually } from './helpers/poll.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { planReply } from './helpers/scenarios.js';
 
@@ -67,15 +68,36 @@ describe('tasks in their own worktrees', () => {
   });
   afterAll(() => h?.stop());
 
-  const run = async (text: string) => {
+  const run = async (text: string, whileRunning: (conversationId: string) => Promise<void> = async () => undefined) => {
     const { conversationId } = await h.startRequest(projectId, text);
     await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
     await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
+    await whileRunning(conversationId);
     return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
   };
 
+  /** The live file view of a running task's worktree, through the API. */
+  const browse = async (conversationId: string) => {
+    const running = await h.waitFor(conversationId, 'a running task', (c) => c.tasks.some((t) => t.id === 'left' && t.status === 'running'));
+    const sessionId = (running.tasks.find((t) => t.id === "left") as unknown as { sessionId: string }).sessionId;
+    const listing = await eventually('the worktree', async () => {
+      const res = await h.call('GET', `/api/sessions/${sessionId}/files`);
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(listing.files.map((f: { path: string }) => f.path)).toContain('README.md');
+    const file = await h.call('GET', `/api/sessions/${sessionId}/files/README.md`);
+    expect(file.body).toMatchObject({ path: 'README.md', truncated: false, content: expect.stringContaining('Acme Notes') });
+    const escape = await h.call('GET', `/api/sessions/${sessionId}/files/..%2F..%2F..%2Fetc%2Fpasswd`);
+    expect(escape.status).toBe(400);
+    expect(escape.body.error.field).toBe('path');
+    sessionsSeen.push(sessionId);
+  };
+  const sessionsSeen: string[] = [];
+
   it('run two tasks at once, each on its own branch, and push both changes as one commit', async () => {
-    const { conversationId, done } = await run('parallel work');
+    const { conversationId, done } = await run('parallel work', browse);
+    // Merged and pushed: the worktree is gone, and the view says so.
+    expect((await h.call('GET', `/api/sessions/${sessionsSeen[0]}/files`)).body.error.code).toBe('worktree_gone');
     expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
     const sessions = await h.database.db.select().from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
     const [a, b] = sessions.map((s) => ({ start: s.startedAt!.getTime(), end: s.completedAt!.getTime() }));

@@ -1,9 +1,10 @@
 /** Thin, retry-safe operations over the real `git` CLI: what VIBN does to a project's repository. */
 export { changedFiles } from './changed-files.js';
+export { withGitAuth, type GitAuth, type GitCredentials } from './credentials.js';
 export { commitAll, REQUEST_TRAILER, type CommitAllInput, type CommitAllResult } from './commit-all.js';
 export { prepareWorkingCopy, type PrepareWorkingCopyInput } from './prepare-working-copy.js';
 export { pushBranch, type PushBranchInput, type PushBranchResult } from './push-branch.js';
 export { PushRejectedError, type PushRejectionReason } from './push-rejected-error.js';
 export { listFilesAtRef, readFileAtHead, readFileAtRef } from './read-tree.js';
 export { headCommit, resolveCommit } from './refs.js';
-export { GitCommandError, VIBN_IDENTITY, type GitIdentity } from './run-git.js';
+export { GitAuthenticationError, GitCommandError, redact, redactUrls, VIBN_IDENTITY, type GitIdentity } from './run-git.js';

@@ -7,17 +7,20 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { withGitAuth, type GitAuth, type GitCredentials } from './credentials.js';
 import { headCommit, isAncestor, resolveCommit } from './refs.js';
 import { runGit } from './run-git.js';
 
 export type PrepareWorkingCopyInput = {
-  /** Where to clone from and fetch from: a URL or a path to a repository. */
+  /** Where to clone from and fetch from: a URL or a path to a repository, with no credentials in it. */
   remoteUrl: string;
   branch: string;
   /** The working copy's folder; created (with its parents) when missing. */
   dir: string;
   /** Discard local commits, changes and untracked or ignored files, matching origin/<branch> exactly. */
   fresh?: boolean;
+  /** How to authenticate to the remote; without them git uses the URL as it is (or ssh-agent). */
+  credentials?: GitCredentials;
 };
 
 type DirState = 'missing' | 'empty' | 'valid' | 'broken';
@@ -58,10 +61,10 @@ async function inspect(dir: string): Promise<DirState> {
   }
 }
 
-async function cloneInto(input: PrepareWorkingCopyInput, dir: string): Promise<void> {
+async function cloneInto(input: PrepareWorkingCopyInput, dir: string, auth: GitAuth): Promise<void> {
   const temp = `${dir}.cloning-${randomBytes(4).toString('hex')}`;
   await fs.mkdir(path.dirname(dir), { recursive: true });
-  await runGit(path.dirname(dir), ['clone', '--branch', input.branch, '--', input.remoteUrl, temp]);
+  await runGit(path.dirname(dir), ['clone', '--branch', input.branch, '--', input.remoteUrl, temp], { auth });
   await fs.rm(dir, { recursive: true, force: true });
   await fs.rename(temp, dir);
 }
@@ -77,13 +80,13 @@ async function recoverInterrupted(dir: string): Promise<void> {
   await fs.rm(path.join(gitDir, 'index.lock'), { force: true });
 }
 
-async function refresh(input: PrepareWorkingCopyInput, dir: string): Promise<void> {
+async function refresh(input: PrepareWorkingCopyInput, dir: string, auth: GitAuth): Promise<void> {
   await recoverInterrupted(dir);
   const origin = await runGit(dir, ['remote', 'get-url', 'origin'], { allowExitCodes: [2] });
   // The URL can change under us (a rotated token, a moved repository); the configured one is the truth.
   if (origin.exitCode !== 0) await runGit(dir, ['remote', 'add', 'origin', input.remoteUrl]);
   else if (origin.stdout.trim() !== input.remoteUrl) await runGit(dir, ['remote', 'set-url', 'origin', input.remoteUrl]);
-  await runGit(dir, ['fetch', '--no-tags', 'origin']);
+  await runGit(dir, ['fetch', '--no-tags', 'origin'], { auth });
   if (input.fresh) {
     // checkout -f -B is a hard reset that also switches branch when the copy was left on another one.
     await runGit(dir, ['checkout', '--force', '-B', input.branch, `origin/${input.branch}`]);
@@ -107,7 +110,8 @@ async function refresh(input: PrepareWorkingCopyInput, dir: string): Promise<voi
  * folder is cloned into; an existing working copy is fetched and, only with `fresh`, reset to the remote
  * branch and cleaned. Otherwise it keeps local commits and uncommitted changes (a crashed agent's work
  * survives a retry), and is fast-forwarded to the remote branch only where that touches none of them. A folder a crash left broken (a `.git` with no valid HEAD) is replaced by a new clone;
- * a non-empty folder without `.git` is refused rather than deleted.
+ * a non-empty folder without `.git` is refused rather than deleted. `credentials`, when given, are used for
+ * the clone and fetch only and are not stored in the working copy.
  */
 export async function prepareWorkingCopy(input: PrepareWorkingCopyInput): Promise<{ head: string; cloned: boolean }> {
   const dir = path.resolve(input.dir);
@@ -119,10 +123,16 @@ export async function prepareWorkingCopy(input: PrepareWorkingCopyInput): Promis
     await fs.rename(dir, aside);
     await fs.rm(aside, { recursive: true, force: true });
   }
-  if (state === 'valid') {
-    await refresh(input, dir);
-    return { head: await headCommit(dir), cloned: false };
-  }
-  await cloneInto(input, dir);
-  return { head: await headCommit(dir), cloned: true };
+  return withGitAuth(
+    input.credentials,
+    async (auth) => {
+      if (state === 'valid') {
+        await refresh(input, dir, auth);
+        return { head: await headCommit(dir), cloned: false };
+      }
+      await cloneInto(input, dir, auth);
+      return { head: await headCommit(dir), cloned: true };
+    },
+    { remoteUrl: input.remoteUrl },
+  );
 }

@@ -3,18 +3,24 @@
  * the commit is rebased onto theirs and pushed one more time; a conflict is handed back as a
  * {@link PushRejectedError} with the working copy put back as it was.
  */
+import { withGitAuth, type GitAuth, type GitCredentials } from './credentials.js';
 import { PushRejectedError } from './push-rejected-error.js';
 import { headCommit, isAncestor, resolveCommit } from './refs.js';
-import { GitCommandError, runGit, splitNul } from './run-git.js';
+import { GitCommandError, redact, runGit, splitNul } from './run-git.js';
 
 export type PushBranchInput = {
   dir: string;
-  /** A remote name or URL. */
+  /**
+   * A remote name or URL. Pass the project's URL rather than `origin` with a token: a token is then given
+   * only to that URL's host, whatever the working copy's (agent-writable) config says `origin` is.
+   */
   remote?: string;
   /** What to push: HEAD, a local branch name, or a commit. */
   localRef?: string;
   /** The branch on the remote, without `refs/heads/`. */
   branch: string;
+  /** How to authenticate to the remote for the ls-remote, fetch and push. */
+  credentials?: GitCredentials;
 };
 
 export type PushBranchResult = {
@@ -28,38 +34,41 @@ export type PushBranchResult = {
 
 type PushOutcome = 'pushed' | 'non-fast-forward' | 'remote-rejected';
 
+/** Where and how to reach the remote, for the steps that talk to it. */
+type Remote = { name: string; branch: string; auth: GitAuth };
+
 /** The commit the remote branch points at, or undefined when the branch does not exist yet. */
-async function remoteTip(dir: string, remote: string, branch: string): Promise<string | undefined> {
-  const { stdout } = await runGit(dir, ['ls-remote', '--heads', remote, `refs/heads/${branch}`]);
+async function remoteTip(dir: string, { name, branch, auth }: Remote): Promise<string | undefined> {
+  const { stdout } = await runGit(dir, ['ls-remote', '--heads', name, `refs/heads/${branch}`], { auth });
   const line = stdout.split('\n').find((l) => l.endsWith(`\trefs/heads/${branch}`));
   return line?.split('\t')[0];
 }
 
-async function fetchBranch(dir: string, remote: string, branch: string): Promise<string> {
-  await runGit(dir, ['fetch', '--no-tags', remote, `refs/heads/${branch}`]);
+async function fetchBranch(dir: string, remote: Remote): Promise<string> {
+  await runGit(dir, ['fetch', '--no-tags', remote.name, `refs/heads/${remote.branch}`], { auth: remote.auth });
   const fetched = await resolveCommit(dir, 'FETCH_HEAD');
-  if (!fetched) throw new Error(`fetching ${branch} from the remote gave no commit`);
+  if (!fetched) throw new Error(`fetching ${remote.branch} from the remote gave no commit`);
   return fetched;
 }
 
 /** Whether the remote branch at `tip` already holds `commit`, fetching `tip` first if we lack it. */
-async function remoteHolds(dir: string, remote: string, branch: string, tip: string, commit: string): Promise<boolean> {
+async function remoteHolds(dir: string, remote: Remote, tip: string, commit: string): Promise<boolean> {
   if (tip === commit) return true;
   const known = await runGit(dir, ['cat-file', '-e', `${tip}^{commit}`], { allowExitCodes: [1, 128] });
-  if (known.exitCode !== 0) await fetchBranch(dir, remote, branch);
+  if (known.exitCode !== 0) await fetchBranch(dir, remote);
   return isAncestor(dir, commit, tip);
 }
 
 /** Pushes without force; `--porcelain` gives one machine-readable line per ref instead of prose to match. */
-async function tryPush(dir: string, remote: string, commit: string, branch: string): Promise<PushOutcome> {
-  const args = ['push', '--porcelain', '--no-verify', remote, `${commit}:refs/heads/${branch}`];
-  const result = await runGit(dir, args, { allowExitCodes: [1] });
+async function tryPush(dir: string, { name, branch, auth }: Remote, commit: string): Promise<PushOutcome> {
+  const args = ['push', '--porcelain', '--no-verify', name, `${commit}:refs/heads/${branch}`];
+  const result = await runGit(dir, args, { allowExitCodes: [1], auth });
   if (result.exitCode === 0) return 'pushed';
   const refLine = result.stdout.split('\n').find((l) => l.startsWith('!\t'));
   const summary = refLine?.split('\t')[2] ?? '';
   if (summary.startsWith('[rejected]')) return 'non-fast-forward';
   if (summary.startsWith('[remote rejected]')) return 'remote-rejected';
-  throw new GitCommandError(['push', remote, `${commit}:refs/heads/${branch}`], result.exitCode, result.stderr);
+  throw new GitCommandError(['push', redact(name), `${commit}:refs/heads/${branch}`], result.exitCode, redact(result.stderr));
 }
 
 /** Rebases `localRef` onto `upstream` and returns the new commit; on conflict aborts and throws. */
@@ -84,26 +93,34 @@ async function rebaseOnto(dir: string, localRef: string, upstream: string, branc
  * the remote branch already points at or contains the commit, so a retry after a lost reply sends nothing.
  * When the push is refused because the branch moved, fetches it, rebases onto it and pushes once more
  * (`rebased: true`). Throws {@link PushRejectedError} when that rebase conflicts, the branch moves again,
- * or the remote refuses the update; throws GitCommandError for anything else (network, authentication).
+ * or the remote refuses the update; throws GitAuthenticationError when the server refuses `credentials`,
+ * and GitCommandError for anything else (network, a server that is down).
  */
 export async function pushBranch(input: PushBranchInput): Promise<PushBranchResult> {
   const { dir, branch } = input;
-  const remote = input.remote ?? 'origin';
+  const name = input.remote ?? 'origin';
   const localRef = input.localRef ?? 'HEAD';
   const commit = await resolveCommit(dir, localRef);
   if (!commit) throw new Error(`${localRef} names no commit in ${dir}`);
 
-  const tip = await remoteTip(dir, remote, branch);
-  if (tip && (await remoteHolds(dir, remote, branch, tip, commit))) return { pushed: false, commit, rebased: false };
+  return withGitAuth(
+    input.credentials,
+    async (auth) => {
+      const remote: Remote = { name, branch, auth };
+      const tip = await remoteTip(dir, remote);
+      if (tip && (await remoteHolds(dir, remote, tip, commit))) return { pushed: false, commit, rebased: false };
 
-  const first = await tryPush(dir, remote, commit, branch);
-  if (first === 'pushed') return { pushed: true, commit, rebased: false };
-  if (first === 'remote-rejected') throw new PushRejectedError('remote-rejected', branch, commit);
+      const first = await tryPush(dir, remote, commit);
+      if (first === 'pushed') return { pushed: true, commit, rebased: false };
+      if (first === 'remote-rejected') throw new PushRejectedError('remote-rejected', branch, commit);
 
-  const upstream = await fetchBranch(dir, remote, branch);
-  if (await isAncestor(dir, commit, upstream)) return { pushed: false, commit, rebased: false };
-  const rebasedCommit = await rebaseOnto(dir, localRef, upstream, branch, commit);
-  const second = await tryPush(dir, remote, rebasedCommit, branch);
-  if (second === 'pushed') return { pushed: true, commit: rebasedCommit, rebased: true };
-  throw new PushRejectedError(second, branch, rebasedCommit);
+      const upstream = await fetchBranch(dir, remote);
+      if (await isAncestor(dir, commit, upstream)) return { pushed: false, commit, rebased: false };
+      const rebasedCommit = await rebaseOnto(dir, localRef, upstream, branch, commit);
+      const second = await tryPush(dir, remote, rebasedCommit);
+      if (second === 'pushed') return { pushed: true, commit: rebasedCommit, rebased: true };
+      throw new PushRejectedError(second, branch, rebasedCommit);
+    },
+    { remoteUrl: name },
+  );
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitCommandError, redactUrls, runGit } from './run-git.js';
+import { GitCommandError, redact, redactUrls, runGit } from './run-git.js';
 import { TempDirs } from './test-repos.js';
 
 const temp = new TempDirs();
@@ -10,6 +10,21 @@ describe('runGit', () => {
     expect(redactUrls("fatal: could not read from 'https://x-access-token:ghp_secret@github.com/a/b.git'")).toBe(
       "fatal: could not read from 'https://***@github.com/a/b.git'",
     );
+  });
+
+  it('removes each secret wherever it appears, and credentials in URLs', () => {
+    expect(redact('token gta_s3cret rejected by https://u:p@host/x (gta_s3cret)', ['gta_s3cret'])).toBe(
+      'token *** rejected by https://***@host/x (***)',
+    );
+  });
+
+  it('keeps the secrets of its credentials out of the error, arguments included', async () => {
+    const dir = await temp.make();
+    const auth = { config: [], env: {}, secrets: ['gta_s3cret'] };
+    const error = await runGit(dir, ['ls-remote', 'http://127.0.0.1:1/gta_s3cret.git'], { auth }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitCommandError);
+    expect(String((error as Error).message)).not.toContain('gta_s3cret');
+    expect((error as GitCommandError).args).toEqual(['ls-remote', 'http://127.0.0.1:1/***.git']);
   });
 
   it('reports a failure without the credentials it was given', async () => {

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { execa } from 'execa';
+import type { GitAuth } from './credentials.js';
 
 /** Who a commit is attributed to. */
 export type GitIdentity = { name: string; email: string };
@@ -24,6 +25,9 @@ const SAFE_CONFIG = [
   'tag.gpgSign=false',
   'init.defaultBranch=main',
   'advice.detachedHead=false',
+  // An empty helper resets the list: a helper named in the working copy's config would be handed the
+  // project's token (and `store` would write it to disk) after every successful authentication.
+  'credential.helper=',
 ];
 
 /** Replaces credentials embedded in URLs (`https://user:token@host`) so they never reach an error or a log. */
@@ -31,14 +35,26 @@ export function redactUrls(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@');
 }
 
+/** Replaces every occurrence of each secret (a project's token), then credentials embedded in URLs. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+  return redactUrls(out);
+}
+
+// What git says, with LC_ALL=C, when the server refused who we are or we could not tell it: a missing or
+// wrong token, a deploy key the server does not know, a host key that does not match.
+const AUTH_FAILURE =
+  /Authentication failed for|could not read (Username|Password) for|The requested URL returned error: 40[13]|Permission denied \(publickey|Host key verification failed/;
+
 /**
  * Thrown when a git command exits with a code its caller did not expect (network failure, bad ref, a
  * repository that is not one). The message carries git's stderr with credentials removed. Retryable by
  * default because most such failures are transient; callers that know better wrap it in a typed error.
  */
 export class GitCommandError extends Error {
-  override readonly name = 'GitCommandError';
-  readonly retryable = true;
+  override readonly name: string = 'GitCommandError';
+  readonly retryable: boolean = true;
 
   constructor(
     /** The git arguments, credentials removed. */
@@ -52,6 +68,21 @@ export class GitCommandError extends Error {
   }
 }
 
+/**
+ * Thrown when the git server refused VIBN's credentials, none were given where some are needed, or an SSH
+ * server's host key did not match the one pinned. Not retryable: the same token or deploy key will be
+ * refused again until someone changes it.
+ */
+export class GitAuthenticationError extends GitCommandError {
+  override readonly name = 'GitAuthenticationError';
+  override readonly retryable = false;
+
+  constructor(args: readonly string[], exitCode: number | undefined, stderr: string, options?: { cause?: unknown }) {
+    super(args, exitCode, stderr, options);
+    this.message = `git could not authenticate with the project's repository; check its access token, or its deploy key and host key (${this.message})`;
+  }
+}
+
 export type RunGitOptions = {
   /** Text fed to git's stdin (a commit message with `-F -`). */
   input?: string;
@@ -62,6 +93,8 @@ export type RunGitOptions = {
   timeoutMs?: number;
   /** Keep the final newline of stdout, for file contents that must come back byte for byte. */
   keepFinalNewline?: boolean;
+  /** Credentials for a network command (from `withGitAuth`); their secrets are scrubbed from stderr and errors. */
+  auth?: GitAuth;
 };
 
 export type GitResult = { stdout: string; stderr: string; exitCode: number };
@@ -93,14 +126,16 @@ function gitEnv(author: GitIdentity): Record<string, string> {
 /**
  * Runs `git <args>` in `cwd` and returns its output; throws {@link GitCommandError} on an exit code not
  * in `allowExitCodes` (0 always allowed). Output has its final newline stripped unless
- * `keepFinalNewline`; NULs from `-z` stay.
+ * `keepFinalNewline`; NULs from `-z` stay. Throws {@link GitAuthenticationError} when the server refused
+ * the credentials.
  */
 export async function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
   const author = options.author ?? VIBN_IDENTITY;
-  const config = [...SAFE_CONFIG, `user.name=${VIBN_IDENTITY.name}`, `user.email=${VIBN_IDENTITY.email}`];
+  // The credential helper comes after SAFE_CONFIG's reset of the helper list, so it is the only one.
+  const config = [...SAFE_CONFIG, `user.name=${VIBN_IDENTITY.name}`, `user.email=${VIBN_IDENTITY.email}`, ...(options.auth?.config ?? [])];
   const result = await execa('git', [...config.flatMap((c) => ['-c', c]), ...args], {
     cwd,
-    env: gitEnv(author),
+    env: { ...gitEnv(author), ...options.auth?.env },
     extendEnv: false,
     input: options.input ?? '',
     reject: false,
@@ -108,11 +143,19 @@ export async function runGit(cwd: string, args: readonly string[], options: RunG
     timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   const exitCode = result.exitCode;
+  const secrets = options.auth?.secrets ?? [];
+  const stderr = secrets.length > 0 ? redact(result.stderr, secrets) : result.stderr;
   if (exitCode === 0 || (exitCode !== undefined && options.allowExitCodes?.includes(exitCode))) {
-    return { stdout: result.stdout, stderr: result.stderr, exitCode };
+    return { stdout: result.stdout, stderr, exitCode };
   }
-  const why = result.timedOut ? `timed out; ${result.stderr}` : exitCode === undefined ? (result.shortMessage ?? result.stderr) : result.stderr;
-  throw new GitCommandError(args.map(redactUrls), exitCode, redactUrls(why));
+  // execa's shortMessage repeats the command line, so it is scrubbed like everything else.
+  const why = result.timedOut ? `timed out; ${stderr}` : exitCode === undefined ? (result.shortMessage ?? stderr) : stderr;
+  const Failure = AUTH_FAILURE.test(result.stderr) ? GitAuthenticationError : GitCommandError;
+  throw new Failure(
+    args.map((arg) => redact(arg, secrets)),
+    exitCode,
+    redact(why, secrets),
+  );
 }
 
 /** Splits NUL-separated git output (`-z`) into its entries. */

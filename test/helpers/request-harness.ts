@@ -44,6 +44,7 @@ export async function startRequestHarness(
     taskQueue: temporal.taskQueue,
     requestSettings: { confirmTimeoutMs: 120_000, maxParallelTasks: 3, agentMaxSteps: 20, agentMaxWallMs: 300_000, ...settings },
     logger: pino({ level: 'silent' }),
+    home: deps.home,
   });
 
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
