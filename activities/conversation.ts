@@ -5,6 +5,7 @@ import { appendSessionEvent } from '../db/queries/session-events.js';
 import { appendMessage, getConversation, updateConversation } from '../db/queries/conversations.js';
 import { advisorConversations, advisorMemory, agentSessions, deploys, projects } from '../db/schema.js';
 import type { RequestOutcome, RequestPhase, RequestState, RequestStatus, TaskStatus } from '../workflows/request-contract.js';
+import { gitCredentials } from '../db/queries/project-secrets.js';
 import { repositorySummary } from './repository-summary.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
@@ -31,7 +32,8 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
         .orderBy(desc(agentSessions.createdAt))
         .limit(10);
       const [lastDeploy] = await db.select().from(deploys).where(eq(deploys.projectId, projectId)).orderBy(desc(deploys.startedAt)).limit(1);
-      const repository = await whileHeartbeating(() => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch }));
+      const credentials = await gitCredentials(db, projectId);
+      const repository = await whileHeartbeating(() => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch, credentials }));
       const snapshot = {
         project: { name: project.name, defaultBranch: project.defaultBranch, timezone: project.timezone },
         memories,

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { listFilesAtRef, prepareWorkingCopy, readFileAtRef } from '../runtime/git/index.js';
+import { listFilesAtRef, prepareWorkingCopy, readFileAtRef, type GitCredentials } from '../runtime/git/index.js';
 
 const MAX_FILES = 300;
 const README_CHARS = 3_000;
@@ -14,10 +14,10 @@ export function referenceCopyDir(home: string, projectId: string) {
  * A short picture of the repository for Assist's context: its files (capped) and the start of its README,
  * read from a working copy of the default branch that is refreshed on each call.
  */
-export async function repositorySummary(opts: { home: string; projectId: string; remoteUrl: string; branch: string }) {
+export async function repositorySummary(opts: { home: string; projectId: string; remoteUrl: string; branch: string; credentials?: GitCredentials }) {
   const dir = referenceCopyDir(opts.home, opts.projectId);
   await fs.mkdir(path.dirname(dir), { recursive: true });
-  const { head } = await prepareWorkingCopy({ remoteUrl: opts.remoteUrl, branch: opts.branch, dir, fresh: true });
+  const { head } = await prepareWorkingCopy({ remoteUrl: opts.remoteUrl, branch: opts.branch, dir, fresh: true, credentials: opts.credentials });
   const files = await listFilesAtRef(dir, 'HEAD');
   const readme = await readFileAtRef(dir, 'HEAD', 'README.md');
   return {

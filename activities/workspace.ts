@@ -9,7 +9,8 @@ import type { Db } from '../db/client.js';
 import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { agentSessions, projects } from '../db/schema.js';
-import { prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
+import { gitCredentials } from '../db/queries/project-secrets.js';
+import { GitAuthenticationError, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
 import { taskBranch, workspaceLayout } from '../runtime/workspace/layout.js';
 import {
   commitTask,
@@ -57,7 +58,7 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
       const layout = workspaceLayout(home, projectId);
       const workdir = await whileHeartbeating(() =>
         withProjectLock(db, projectId, async () => {
-          await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo });
+          await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials: await gitCredentials(db, projectId) });
           return ensureRequestWorktree(layout, conversationId, p.defaultBranch);
         }),
       );
@@ -114,12 +115,15 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
     async pushWork({ projectId, conversationId, workdir }: RequestRef & { workdir: string }) {
       const p = await project(projectId);
       try {
-        const result = await whileHeartbeating(() => pushBranch({ dir: workdir, branch: p.defaultBranch }));
+        const credentials = await gitCredentials(db, projectId);
+        // Pushed to the project's URL itself, so its credentials only ever go to that host.
+        const result = await whileHeartbeating(() => pushBranch({ dir: workdir, remote: p.repoUrl, branch: p.defaultBranch, credentials }));
         await appendSessionEvent(db, { conversationId, kind: 'push', payload: { ...result, branch: p.defaultBranch }, idempotencyKey: `${conversationId}:push` });
         return result;
       } catch (err) {
         // A branch that moved again during the one rebase is worth another try; a conflict is not.
         if (err instanceof PushRejectedError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'PushRejected');
+        if (err instanceof GitAuthenticationError) throw ApplicationFailure.nonRetryable(err.message, 'GitAuthFailed');
         throw err;
       }
     },

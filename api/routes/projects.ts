@@ -2,6 +2,7 @@ import { deploySettingsSchema } from '../../core/deploy-settings.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createProject, getProject, listProjects } from '../../db/queries/projects.js';
+import { PROJECT_SECRET_NAMES, setProjectSecret } from '../../db/queries/project-secrets.js';
 import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, parseInput } from '../errors.js';
@@ -81,6 +82,15 @@ export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
   app.get('/api/projects/:projectId', async (req) => {
     const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
     return requireProject(deps, projectId);
+  });
+
+  /** Stores one of the project's secrets (git token, deploy key, deployer token, webhook secret); never read back. */
+  app.put('/api/projects/:projectId/secrets/:name', async (req, reply) => {
+    const { projectId, name } = parseInput(z.object({ projectId: uuidParam, name: z.enum(PROJECT_SECRET_NAMES) }), req.params, 'params');
+    const { value } = parseInput(z.object({ value: z.string().min(1).max(20_000) }).strict(), req.body, 'body');
+    await requireProject(deps, projectId);
+    await setProjectSecret(deps.db, projectId, name, value);
+    return reply.code(204).send();
   });
 
   /** What the project's model calls cost, by day, tier and model. */

@@ -1,10 +1,12 @@
 import { registerSecrets } from '../../lib/redact.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import type { GitCredentials } from '../../runtime/git/credentials.js';
 import { projectSecrets } from '../schema.js';
 
 /** The secrets a project can hold; each is read only by the one part of VIBN that needs it. */
-export type ProjectSecretName = 'git_token' | 'git_ssh_key' | 'coolify_token' | 'deploy_webhook_secret' | 'gitea_webhook_secret';
+export const PROJECT_SECRET_NAMES = ['git_token', 'git_ssh_key', 'git_known_hosts', 'coolify_token', 'deploy_webhook_secret', 'gitea_webhook_secret'] as const;
+export type ProjectSecretName = (typeof PROJECT_SECRET_NAMES)[number];
 
 /** One secret's value, or `undefined` when the project has none by that name. Never log what this returns. */
 export async function getProjectSecret(db: DbOrTx, projectId: string, name: ProjectSecretName): Promise<string | undefined> {
@@ -23,4 +25,13 @@ export async function setProjectSecret(db: DbOrTx, projectId: string, name: Proj
     .insert(projectSecrets)
     .values({ projectId, name, value })
     .onConflictDoUpdate({ target: [projectSecrets.projectId, projectSecrets.name], set: { value, updatedAt: sql`now()` } });
+}
+
+/** How VIBN authenticates to the project's git server: its token, else its deploy key, else nothing. */
+export async function gitCredentials(db: DbOrTx, projectId: string): Promise<GitCredentials> {
+  const token = await getProjectSecret(db, projectId, 'git_token');
+  if (token) return { kind: 'token', token };
+  const privateKey = await getProjectSecret(db, projectId, 'git_ssh_key');
+  if (privateKey) return { kind: 'ssh_key', privateKey, knownHosts: await getProjectSecret(db, projectId, 'git_known_hosts') };
+  return { kind: 'none' };
 }

@@ -47,9 +47,9 @@ export async function startRequestHarness(
     home: deps.home,
   });
 
-  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
     const res = await app.inject({ method, url, payload: payload as object | undefined });
-    return { status: res.statusCode, body: res.json() };
+    return { status: res.statusCode, body: res.body ? res.json() : null };
   };
 
   const createProject = async (name = 'demo', deploy: unknown = { kind: 'command', command: DEMO_DEPLOY_COMMAND }) => {
