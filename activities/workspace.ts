@@ -8,7 +8,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
-import { agentSessions, projects } from '../db/schema.js';
+import { advisorConversations, agentSessions, projects } from '../db/schema.js';
+import { sweepIdleWorkspaces, touchWorkspace } from '../runtime/workspace/sweep.js';
 import { gitCredentials } from '../db/queries/project-secrets.js';
 import { GitAuthenticationError, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
 import { taskBranch, workspaceLayout } from '../runtime/workspace/layout.js';
@@ -56,6 +57,7 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
     async prepareWorkspace({ projectId, conversationId }: RequestRef) {
       const p = await project(projectId);
       const layout = workspaceLayout(home, projectId);
+      await touchWorkspace(home, projectId);
       const workdir = await whileHeartbeating(() =>
         withProjectLock(db, projectId, async () => {
           await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials: await gitCredentials(db, projectId) });
@@ -126,6 +128,15 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
         if (err instanceof GitAuthenticationError) throw ApplicationFailure.nonRetryable(err.message, 'GitAuthFailed');
         throw err;
       }
+    },
+
+    /** The cold tier: removes workspaces unused for `idleMs`, never one a running request needs. */
+    async sweepWorkspaces({ idleMs }: { idleMs: number }) {
+      const running = await db
+        .selectDistinct({ projectId: advisorConversations.projectId })
+        .from(advisorConversations)
+        .where(eq(advisorConversations.status, 'running'));
+      return sweepIdleWorkspaces(home, idleMs, new Set(running.map((r) => r.projectId)));
     },
 
     /** Removes the request's worktrees and branches: a stopped or failed request leaves nothing half-done behind. */

@@ -10,7 +10,8 @@ import { requireSetting } from '../lib/require-setting.js';
 import { connectDatabase } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { ensureWorkspaceSweepSchedule } from '../temporal-config/schedules.js';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
 import { loadScenarios } from '../llm/scenario.js';
@@ -31,6 +32,11 @@ async function main() {
   const client = await Connection.connect({ address });
   const registered = await registerSearchAttributes(client, config.temporal.namespace);
   if (registered.length) log.info({ registered }, 'registered search attributes');
+  await ensureWorkspaceSweepSchedule(new Client({ connection: client, namespace: config.temporal.namespace }), {
+    taskQueue: config.temporal.taskQueue,
+    idleMs: config.workspaceIdleMs,
+    everyMinutes: 15,
+  });
   await client.close();
 
   const connection = await NativeConnection.connect({ address });

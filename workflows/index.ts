@@ -3,3 +3,4 @@ export { selfTestWorkflow } from './self-test.js';
 export { requestWorkflow } from './request.js';
 export { taskWorkflow } from './task.js';
 export { redeployWorkflow } from './redeploy.js';
+export { workspaceSweepWorkflow } from './workspace-sweep.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeLimitsHit, runSandboxed, SandboxUnavailableError, type SandboxedRun } from '../sandbox/sandbox.js';
 import { minimalCommandEnv } from './command-env.js';
 import { runCommand } from './run-command.js';
 import type { ToolDefinition } from './types.js';
@@ -19,18 +20,33 @@ export const executeCommandTool: ToolDefinition<z.infer<typeof input>> = {
   description:
     'Run a bash command in the workspace root and get its exit code and combined output (long output keeps the ' +
     'beginning and the end). Nothing can be typed into it, so use non-interactive flags. Background processes ' +
-    'are stopped when the command ends; to try a server, start it and query it within the same command.',
+    'are stopped when the command ends; to try a server, start it and query it within the same command. ' +
+    'Commands may run in a sandbox: then only the workspace and /tmp can be written, HOME starts empty, .git is ' +
+    'read-only, and the network (including localhost services outside the command) may be unreachable.',
   input,
   async execute(ctx, { command, timeout_seconds: requestedSeconds }) {
     const limitMs = ctx.limits.commandTimeoutMs;
     const timeoutMs = Math.min(requestedSeconds === undefined ? limitMs : requestedSeconds * 1000, limitMs);
-    const run = await runCommand(command, {
+    const runOptions = {
       cwd: ctx.root,
       env: ctx.env ?? minimalCommandEnv(),
       timeoutMs,
       maxOutputBytes: ctx.limits.maxOutputBytes,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
+    };
+    let run: SandboxedRun;
+    if (ctx.sandbox === undefined || ctx.sandbox === 'unsandboxed') {
+      run = await runCommand(command, runOptions);
+    } else {
+      try {
+        run = await runSandboxed(command, { ...runOptions, sandbox: ctx.sandbox, limits: ctx.limits });
+      } catch (error) {
+        if (error instanceof SandboxUnavailableError) return { output: error.message, isError: true };
+        throw error;
+      }
+    }
+    const limitNote = describeLimitsHit(run.limitsHit, ctx.limits);
+    if (limitNote !== undefined) run.output = `${limitNote}\n${run.output}`;
     if (run.stopped === 'timeout') {
       return { output: `timed out after ${timeoutMs / 1000}s and was killed\n${run.output}`, isError: true };
     }

@@ -16,6 +16,14 @@ import { writeFileTool } from './write-file.js';
 export { defaultToolLimits, type ToolContext, type ToolDefinition, type ToolLimits, type ToolOutcome } from './types.js';
 export { minimalCommandEnv } from './command-env.js';
 export { ToolError } from './tool-error.js';
+export {
+  assertSandboxReady,
+  requireSandbox,
+  SandboxUnavailableError,
+  UNSANDBOXED_SETTING,
+  type SandboxOptions,
+  type SandboxSetting,
+} from '../sandbox/index.js';
 
 /** Every tool the coding agent may call, in the order they are offered to the model. */
 export const agentTools: ReadonlyArray<ToolDefinition<unknown>> = [

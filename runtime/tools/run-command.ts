@@ -14,6 +14,18 @@ export type RunCommandOptions = {
   timeoutMs: number;
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /**
+   * An argv that runs the rest of the argv, such as a sandbox: the command's bash is started through it.
+   * Only the wrapper's own process group is killed at the end, so the wrapper must take everything it
+   * starts down with it (bwrap's PID namespace does).
+   */
+  wrapper?: readonly string[];
+  /**
+   * On a timeout or stop, kills the wrapper's inner processes before its group, which is killed a moment
+   * later if the wrapper has not exited by then. A sandbox kills its namespace's init this way, so bwrap
+   * reaps it; killed together, the init is left for the host's init to reap, and lingers in its cgroup.
+   */
+  killFirst?: (pid: number) => void;
 };
 
 /** How a command ended. `output` is stdout and stderr in write order, head and tail kept when long. */
@@ -30,24 +42,28 @@ export type CommandRun = {
 // After the shell exits and its group is killed, only a process that left the group (setsid) can hold the
 // output pipe open; we stop waiting for it after this long.
 const drainGraceMs = 2_000;
+const killFirstGraceMs = 500;
 
 /** Runs `command` with `bash -c`; never rejects for the command's own failures. */
 export async function runCommand(command: string, options: RunCommandOptions): Promise<CommandRun> {
   const output = new HeadTailBuffer(options.maxOutputBytes);
   // The outer shell points stderr at the stdout pipe, then becomes the shell that runs the command. One pipe
   // keeps lines in the order they were written, which execa's `all` (two pipes merged) does not guarantee.
-  const subprocess = execa('bash', ['-c', 'exec 2>&1; exec bash -c "$1"', 'bash', command], {
+  const [file, ...args] = [...(options.wrapper ?? []), 'bash', '-c', 'exec 2>&1; exec bash -c "$1"', 'bash', command];
+  const subprocess = execa(file as string, args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
     stdin: 'ignore',
-    stderr: 'ignore',
+    // A wrapper's own complaints (bwrap refusing a mount, say) come before the command's shell exists.
+    stderr: options.wrapper ? 'pipe' : 'ignore',
     buffer: false,
     // Its own process group, so one signal to -pid reaches every process it starts.
     detached: true,
     reject: false,
   });
   subprocess.stdout?.on('data', (chunk: Buffer | string) => output.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer | string) => output.push(chunk));
 
   let stopped: CommandRun['stopped'];
   const killGroup = () => {
@@ -58,9 +74,15 @@ export async function runCommand(command: string, options: RunCommandOptions): P
       // The group is already gone.
     }
   };
+  let groupKill: NodeJS.Timeout | undefined;
   const stop = (reason: 'timeout' | 'cancelled') => {
     stopped ??= reason;
-    killGroup();
+    if (options.killFirst && subprocess.pid !== undefined && groupKill === undefined) {
+      options.killFirst(subprocess.pid);
+      groupKill = setTimeout(killGroup, killFirstGraceMs);
+    } else {
+      killGroup();
+    }
   };
   const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
   const onAbort = () => stop('cancelled');
@@ -73,12 +95,14 @@ export async function runCommand(command: string, options: RunCommandOptions): P
     await Promise.race([exited, subprocess]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(groupKill);
     options.signal?.removeEventListener('abort', onAbort);
   }
   killGroup();
   let result = await Promise.race([subprocess, delay(drainGraceMs, undefined, { ref: false })]);
   if (result === undefined) {
     subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
     result = await subprocess;
   }
 

@@ -3,6 +3,7 @@
  * returns to the model, and how a tool is defined (a description and a zod input the model sees as JSON schema).
  */
 import type { z } from 'zod';
+import type { SandboxOptions } from '../sandbox/bubblewrap.js';
 
 /** Where a tool runs and how far it may go. One context per task workspace. */
 export type ToolContext = {
@@ -13,6 +14,12 @@ export type ToolContext = {
   limits: ToolLimits;
   /** The complete environment of commands; when absent a minimal one is used, never the worker's own. */
   env?: Record<string, string>;
+  /**
+   * How `execute_command` confines commands: bubblewrap with these options, or 'unsandboxed' to run them
+   * straight on the worker (only where that is explicitly allowed). Absent means unsandboxed too, for
+   * callers from before the sandbox; `requireSandbox` turns absent into the default sandbox.
+   */
+  sandbox?: SandboxOptions | 'unsandboxed';
 };
 
 /** Bounds that keep one tool call from flooding the model's context or hanging the activity. */
@@ -22,6 +29,17 @@ export type ToolLimits = {
   commandTimeoutMs: number;
   maxListEntries: number;
   maxSearchMatches: number;
+  /** CPU seconds each process of a sandboxed command may use (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** Memory of a whole sandboxed command, every process and tmpfs page, where cgroups allow a cap. */
+  memoryBytes: number;
+  /**
+   * Address space of each process of a sandboxed command (RLIMIT_AS): the memory bound where cgroups are not
+   * available. Generous on purpose: V8 reserves about 10 GB of address space for any WebAssembly memory.
+   */
+  addressSpaceBytes: number;
+  /** Processes and threads a sandboxed command may have at once. */
+  maxProcesses: number;
 };
 
 export const defaultToolLimits: ToolLimits = {
@@ -30,6 +48,10 @@ export const defaultToolLimits: ToolLimits = {
   commandTimeoutMs: 120_000,
   maxListEntries: 500,
   maxSearchMatches: 200,
+  cpuSeconds: 600,
+  memoryBytes: 4 * 1024 ** 3,
+  addressSpaceBytes: 16 * 1024 ** 3,
+  maxProcesses: 512,
 };
 
 /** What the model sees after a tool call. `isError` outcomes are for the model to correct, not to retry blindly. */

@@ -1,0 +1,190 @@
+/**
+ * Runs an agent's command line under bubblewrap, with rlimits and, where the worker may make cgroups, a cap
+ * on the whole command's memory and processes. Where bubblewrap is missing, commands are refused unless the
+ * worker is explicitly configured to run them unsandboxed.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { runCommand, type CommandRun, type RunCommandOptions } from '../tools/run-command.js';
+import type { ToolLimits } from '../tools/types.js';
+import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewrap.js';
+import { createCommandCgroup, type LimitsHit } from './cgroup.js';
+
+/** The setting a worker's config reads to run commands without a sandbox, named in our refusals. */
+export const UNSANDBOXED_SETTING = 'VIBN_UNSANDBOXED';
+
+/** A tool context's sandbox: bubblewrap with options, or explicitly none. */
+export type SandboxSetting = SandboxOptions | 'unsandboxed';
+
+/** The limits a sandboxed command runs under. */
+export type SandboxLimits = Pick<ToolLimits, 'cpuSeconds' | 'memoryBytes' | 'addressSpaceBytes' | 'maxProcesses'>;
+
+/**
+ * Thrown when a command should run sandboxed but bubblewrap cannot run here (not installed, too old for
+ * --disable-userns, or user namespaces are off). Not retryable: the machine has to change.
+ */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+  readonly retryable = false;
+
+  constructor(
+    /** What bwrap said, or why it could not start. */
+    readonly reason: string,
+  ) {
+    super(
+      `Commands are not run: the bubblewrap sandbox is not available on this worker (${reason}). ` +
+        `Install the bubblewrap package (bwrap 0.8 or later), or set ${UNSANDBOXED_SETTING}=1 to run commands without a sandbox.`,
+    );
+  }
+}
+
+export type BubblewrapStatus = { available: true } | { available: false; reason: string };
+
+const statusByPath = new Map<string, Promise<BubblewrapStatus>>();
+
+/** Whether bwrap can build our sandbox here; checked once per executable by running `true` in one. */
+export function detectBubblewrap(bwrapPath = 'bwrap'): Promise<BubblewrapStatus> {
+  let status = statusByPath.get(bwrapPath);
+  if (!status) {
+    status = probe(bwrapPath);
+    statusByPath.set(bwrapPath, status);
+  }
+  return status;
+}
+
+async function probe(bwrapPath: string): Promise<BubblewrapStatus> {
+  const worktree = await fsp.mkdtemp(path.join(os.tmpdir(), 'vibn-sandbox-probe-'));
+  try {
+    const args = bubblewrapArgs({ worktree, options: {}, hostLinks: hostLinks() });
+    const result = await execa(bwrapPath, [...args, '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    if (result.exitCode === 0) return { available: true };
+    if ('code' in result && result.code === 'ENOENT') return { available: false, reason: `${bwrapPath} was not found` };
+    const said = typeof result.stderr === 'string' ? result.stderr.trim() : '';
+    return { available: false, reason: said || result.shortMessage || `bwrap exited with ${result.exitCode}` };
+  } finally {
+    await fsp.rm(worktree, { recursive: true, force: true });
+  }
+}
+
+/** Makes sandboxing mandatory for a caller: an absent setting becomes the default sandbox. */
+export function requireSandbox(setting: SandboxSetting | undefined): SandboxSetting {
+  return setting ?? {};
+}
+
+/** For a worker's start: throws SandboxUnavailableError when commands would be refused. */
+export async function assertSandboxReady(setting: SandboxSetting): Promise<void> {
+  if (setting === 'unsandboxed') return;
+  const status = await detectBubblewrap(setting.bwrapPath);
+  if (!status.available) throw new SandboxUnavailableError(status.reason);
+}
+
+let linksOnce: Record<string, string> | undefined;
+
+/** Which of /bin, /lib … are symlinks on this host (merged /usr), read once. */
+export function hostLinks(): Record<string, string> {
+  if (!linksOnce) {
+    const links: Record<string, string> = {};
+    for (const root of toolchainRoots) {
+      try {
+        links[root] = fs.readlinkSync(root);
+      } catch {
+        // A real folder, or none: bubblewrapArgs binds it if it exists.
+      }
+    }
+    linksOnce = links;
+  }
+  return linksOnce;
+}
+
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export type WrapCommandInput = {
+  worktree: string;
+  sandbox: SandboxOptions;
+  limits: SandboxLimits;
+  /** An argv prefix run first, outside the sandbox (joining cgroups). */
+  prefix?: readonly string[];
+};
+
+/**
+ * The argv that runs a program in the sandbox under rlimits: append the program and its arguments. prlimit
+ * runs inside, so bwrap itself is not bound by the limits and RLIMIT_NPROC counts only the sandbox's
+ * processes (where it counts at all: the kernel exempts root, see cgroup.ts). No core files either.
+ */
+export function wrapCommand({ worktree, sandbox, limits, prefix = [] }: WrapCommandInput): string[] {
+  return [
+    ...prefix,
+    sandbox.bwrapPath ?? 'bwrap',
+    ...bubblewrapArgs({ worktree, options: sandbox, hostLinks: hostLinks(), gitDirIsSymlink: isSymlink(path.join(worktree, '.git')) }),
+    '--',
+    'prlimit',
+    // SIGXCPU at the limit says why (exit code 152); SIGKILL a little later for a process that ignores it.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`,
+    `--as=${limits.addressSpaceBytes}`,
+    `--nproc=${limits.maxProcesses}`,
+    '--core=0',
+    '--',
+  ];
+}
+
+export type SandboxedRunOptions = Omit<RunCommandOptions, 'wrapper'> & { sandbox: SandboxOptions; limits: SandboxLimits };
+
+/** Which limits stopped part of a command. Memory and processes are known only where cgroups are used. */
+export type SandboxLimitsHit = LimitsHit & { cpu: boolean };
+
+/** A run, and for a sandboxed one which limits stopped part of it. */
+export type SandboxedRun = CommandRun & { limitsHit?: SandboxLimitsHit };
+
+const sigxcpuExit = 128 + 24;
+
+/** Runs `command` with `bash -c` in the sandbox, rooted at `cwd`; throws SandboxUnavailableError without bwrap. */
+export async function runSandboxed(command: string, options: SandboxedRunOptions): Promise<SandboxedRun> {
+  const { sandbox, limits, ...runOptions } = options;
+  const status = await detectBubblewrap(sandbox.bwrapPath);
+  if (!status.available) throw new SandboxUnavailableError(status.reason);
+  const cgroup = await createCommandCgroup(limits);
+  try {
+    const wrapper = wrapCommand({ worktree: options.cwd, sandbox, limits, prefix: cgroup?.enter ?? [] });
+    const run: SandboxedRun = await runCommand(command, { ...runOptions, wrapper, killFirst: killNamespaceInit });
+    const hit = (await cgroup?.limitsHit()) ?? { memory: false, processes: false };
+    run.limitsHit = { ...hit, cpu: run.exitCode === sigxcpuExit };
+    return run;
+  } finally {
+    await cgroup?.remove();
+  }
+}
+
+/** Kills the init of bwrap's PID namespace (bwrap's child); the kernel then kills the rest of the namespace. */
+function killNamespaceInit(bwrapPid: number): void {
+  let children = '';
+  try {
+    children = fs.readFileSync(`/proc/${bwrapPid}/task/${bwrapPid}/children`, 'utf8');
+  } catch {
+    // bwrap is gone, or the kernel does not list children: the group kill that follows does it.
+  }
+  for (const pid of children.split(' ').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** A line for the model when a cap stopped part of the command, or undefined. */
+export function describeLimitsHit(hit: SandboxLimitsHit | undefined, limits: SandboxLimits): string | undefined {
+  const notes: string[] = [];
+  if (hit?.cpu) notes.push(`a process was stopped after ${limits.cpuSeconds} s of CPU time, its limit`);
+  if (hit?.memory) notes.push(`a process was killed: the command's memory limit (${Math.round(limits.memoryBytes / 1024 ** 2)} MiB) was reached`);
+  if (hit?.processes) notes.push(`starting a process failed: the command's limit of ${limits.maxProcesses} processes and threads was reached`);
+  return notes.length > 0 ? `sandbox: ${notes.join('; ')}` : undefined;
+}
