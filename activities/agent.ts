@@ -4,6 +4,7 @@
  * keyed by session, attempt and step, so a retried step returns what was recorded instead of acting twice.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { and, asc, eq, like } from 'drizzle-orm';
 import type { Tier } from '../core/plan.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
@@ -121,6 +122,8 @@ export function createAgentActivities({ db, modelFor, toolContext = () => ({}) }
         if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
         const outcome = await whileHeartbeating(async (signal) => {
           const ctx = { root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal, ...toolContext(workdir) };
+          // The sandbox binds the project's cache as HOME: it must exist first.
+          if (typeof ctx.sandbox === 'object' && ctx.sandbox.homeDir) await fs.mkdir(ctx.sandbox.homeDir, { recursive: true });
           const done = await executeTool(ctx, call.name, call.input);
           // `finish` is accepted only when the project's checks pass; otherwise the agent gets their output.
           return done.finish ? await checkBeforeFinish(ctx, done, { conversationId, sessionId, key }) : done;

@@ -65,6 +65,7 @@ const envSchema = z.object({
       .pipe(priceTableSchema)
       .optional(),
   ),
+  VIBN_UNSANDBOXED: z.enum(['0', '1', 'false', 'true']).default('0'),
   WORKSPACE_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
   REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
   PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).default(100),
@@ -85,6 +86,8 @@ export type Config = {
     uiPort: number;
   };
   api: { host: string; port: number };
+  /** Run agent commands without bubblewrap: only for machines that cannot have it, and said loudly. */
+  unsandboxed: boolean;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
   workspaceIdleMs: number;
   /** Where `npm start` serves the demo project's deployed site. */
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     api: { host: e.HOST, port: e.PORT },
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
+    unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',
     requests: {
       confirmTimeoutMs: e.CONFIRM_TIMEOUT_SECONDS * 1000,
       maxParallelTasks: e.MAX_PARALLEL_TASKS,

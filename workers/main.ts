@@ -14,6 +14,8 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureWorkspaceSweepSchedule } from '../temporal-config/schedules.js';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
+import { assertSandboxReady } from '../runtime/sandbox/index.js';
+import { sandboxFor } from '../runtime/workspace/sandbox-context.js';
 import { loadScenarios } from '../llm/scenario.js';
 import { createTierRouter } from '../llm/tier-router.js';
 
@@ -24,6 +26,9 @@ const log = createLogger(config, 'worker');
 
 async function main() {
   Runtime.install({ logger: sdkLogger(log) });
+  // No agent command runs unsandboxed unless the operator asked for it: refuse to start instead.
+  if (config.unsandboxed) log.warn('VIBN_UNSANDBOXED is on: agent commands run without the bubblewrap sandbox');
+  else await assertSandboxReady({});
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   await runMigrations(databaseUrl);
@@ -50,6 +55,7 @@ async function main() {
       home: config.home,
       log,
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
+      toolContext: (workdir) => ({ sandbox: sandboxFor(workdir, config.unsandboxed) }),
     },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import type { Scenario } from '../../llm/scenario.js';
 import { DEFAULT_PRICES } from '../../llm/pricing.js';
 import { ScriptedProvider } from '../../llm/scripted-provider.js';
+import { sandboxFor } from '../../runtime/workspace/sandbox-context.js';
 
 /** Activity dependencies for a test: its database, a scripted provider on its scenarios, a fresh state folder. */
 export async function testDeps(
@@ -21,6 +22,8 @@ export async function testDeps(
     home,
     log: pino({ level: 'silent' }),
     modelSettings: { prices: DEFAULT_PRICES, budgets: { requestUsd: 5, projectMonthlyUsd: 100 } },
+    // Agent commands in tests run in the same bubblewrap sandbox as in production.
+    toolContext: (workdir) => ({ sandbox: sandboxFor(workdir, false) }),
     ...overrides,
     cleanup: () => fs.rm(home, { recursive: true, force: true }),
   };

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import type { SandboxSetting } from '../sandbox/index.js';
+
+/**
+ * The sandbox every agent command of a worktree runs under: bubblewrap with the project's cache folder as
+ * HOME (npm and other tools keep their caches there across requests and cold starts), or, only when the
+ * operator said so, no sandbox at all.
+ */
+export function sandboxFor(workdir: string, unsandboxed: boolean): SandboxSetting {
+  if (unsandboxed) return 'unsandboxed';
+  // Worktrees live at <project root>/{tasks,requests}/<id>; the cache sits beside them.
+  const projectRoot = path.dirname(path.dirname(workdir));
+  return { homeDir: path.join(projectRoot, 'cache', 'home') };
+}
