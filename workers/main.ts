@@ -26,9 +26,13 @@ const log = createLogger(config, 'worker');
 
 async function main() {
   Runtime.install({ logger: sdkLogger(log) });
-  // No agent command runs unsandboxed unless the operator asked for it: refuse to start instead.
+  // No agent command runs unsandboxed unless the operator asked for it; without bubblewrap, commands are refused.
   if (config.unsandboxed) log.warn('VIBN_UNSANDBOXED is on: agent commands run without the bubblewrap sandbox');
-  else await assertSandboxReady({});
+  else {
+    await assertSandboxReady({}).catch((err: Error) =>
+      log.error(`${err.message} Until then every agent command is refused (install bubblewrap, or set VIBN_UNSANDBOXED=1 on a trusted machine).`),
+    );
+  }
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   await runMigrations(databaseUrl);
