@@ -10,7 +10,7 @@ FROM node:20.20.2-bookworm-slim
 # tini: a real PID 1 that forwards SIGTERM (so the worker can drain its activities) and reaps the
 #   processes that sandboxed agent commands leave behind.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git bubblewrap ca-certificates tini \
+ && apt-get install -y --no-install-recommends git openssh-client bubblewrap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
