@@ -4,14 +4,14 @@
  * keyed by session, attempt and step, so a retried step returns what was recorded instead of acting twice.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
-import { and, asc, eq, like } from 'drizzle-orm';
+import { and, asc, eq, like, sql } from 'drizzle-orm';
 import type { Tier } from '../core/plan.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
-import { agentSessions, sessionEvents } from '../db/schema.js';
+import { agentSessions, projects, sessionEvents } from '../db/schema.js';
 import { toolUsesOf, type ContentBlock, type LlmMessage, type ToolResultBlock } from '../llm/types.js';
 import { detectChecks, runChecks } from '../runtime/checks.js';
-import { defaultToolLimits, executeTool, minimalCommandEnv, toolJsonSchemas, type ToolContext, type ToolOutcome } from '../runtime/tools/index.js';
+import { commandContext } from './command-context.js';
+import { executeTool, toolJsonSchemas, type ToolContext, type ToolOutcome } from '../runtime/tools/index.js';
 import type { ActivityDeps, ModelFor } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 import { prompt } from './prompts/index.js';
@@ -32,7 +32,7 @@ type ToolResultPayload = {
 
 const NUDGE = 'Continue with the task. Use the tools; when the task is complete, call finish with a summary.';
 
-export function createAgentActivities({ db, modelFor, toolContext = () => ({}) }: Pick<ActivityDeps, 'db' | 'toolContext'> & { modelFor: ModelFor }) {
+export function createAgentActivities({ db, modelFor, toolContext }: Pick<ActivityDeps, 'db' | 'toolContext'> & { modelFor: ModelFor }) {
   /** Runs the project's checks before a finish counts; each result is an event the founder can see. */
   async function checkBeforeFinish(ctx: ToolContext, done: ToolOutcome, at: { conversationId: string; sessionId: string; key: string }): Promise<ToolOutcome> {
     const results = await runChecks(ctx, await detectChecks(ctx.root));
@@ -120,10 +120,13 @@ export function createAgentActivities({ db, modelFor, toolContext = () => ({}) }
         const turnEvent = events.find((e) => e.key === `${prefix(sessionId, attempt)}turn:${turn}`);
         const call = toolUsesOf((turnEvent?.payload as TurnPayload | undefined)?.content ?? []).find((c) => c.id === toolUseId);
         if (!call) throw new Error(`Tool call ${toolUseId} is not in turn ${turn} of session ${sessionId}`);
+        const [project] = await db
+          .select({ allowNetwork: projects.allowNetwork })
+          .from(projects)
+          .innerJoin(agentSessions, sql`${agentSessions.projectId} = ${projects.id}::text`)
+          .where(eq(agentSessions.id, sessionId));
         const outcome = await whileHeartbeating(async (signal) => {
-          const ctx = { root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal, ...toolContext(workdir) };
-          // The sandbox binds the project's cache as HOME: it must exist first.
-          if (typeof ctx.sandbox === 'object' && ctx.sandbox.homeDir) await fs.mkdir(ctx.sandbox.homeDir, { recursive: true });
+          const ctx = await commandContext(toolContext, workdir, { allowNetwork: project?.allowNetwork ?? false }, signal);
           const done = await executeTool(ctx, call.name, call.input);
           // `finish` is accepted only when the project's checks pass; otherwise the agent gets their output.
           return done.finish ? await checkBeforeFinish(ctx, done, { conversationId, sessionId, key }) : done;

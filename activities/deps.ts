@@ -14,7 +14,7 @@ export type ActivityDeps = {
   /** Prices and budgets every model call is accounted against. */
   modelSettings: ModelSettings;
   /** What every agent command runs under (the sandbox), by worktree; absent in tests that need no sandbox. */
-  toolContext?: (workdir: string) => Partial<ToolContext>;
+  toolContext?: (workdir: string, project: { allowNetwork: boolean }) => Partial<ToolContext>;
 };
 
 /** A provider bound to one request's accounting and budget (see model-caller.ts). */

@@ -10,6 +10,8 @@ import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { advisorConversations, agentSessions, projects } from '../db/schema.js';
 import { sweepIdleWorkspaces, touchWorkspace } from '../runtime/workspace/sweep.js';
+import { detectChecks, runChecks } from '../runtime/checks.js';
+import { commandContext } from './command-context.js';
 import { gitCredentials } from '../db/queries/project-secrets.js';
 import { GitAuthenticationError, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
 import { taskBranch, workspaceLayout } from '../runtime/workspace/layout.js';
@@ -18,6 +20,7 @@ import {
   ensureRequestWorktree,
   ensureTaskWorktree,
   mergeTask,
+  rebaseOntoRemote,
   removeRequestWorktrees,
   SecretInChangeError,
   squashRequest,
@@ -45,7 +48,30 @@ function withProjectLock<T>(db: Db, projectId: string, work: () => Promise<T>): 
   });
 }
 
-export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
+export function createWorkspaceActivities({ db, home, toolContext }: Pick<ActivityDeps, 'db' | 'home' | 'toolContext'>) {
+  /** Runs the project's checks on the rebased work before it is pushed; a failure stops the push. */
+  async function recheck(projectId: string, conversationId: string, workdir: string) {
+    const [p] = await db.select({ allowNetwork: projects.allowNetwork }).from(projects).where(eq(projects.id, projectId));
+    const results = await whileHeartbeating(async (signal) =>
+      runChecks(await commandContext(toolContext, workdir, { allowNetwork: p?.allowNetwork ?? false }, signal), await detectChecks(workdir)),
+    );
+    for (const r of results) {
+      await appendSessionEvent(db, {
+        conversationId,
+        kind: 'check.result',
+        payload: { name: r.name, command: r.command, ok: r.ok, output: r.output.slice(-4_000), stage: 'after-rebase' },
+        idempotencyKey: `${conversationId}:recheck:${r.name}`,
+      });
+    }
+    const failed = results.find((r) => !r.ok);
+    if (failed) {
+      throw ApplicationFailure.nonRetryable(
+        `After bringing in changes pushed meanwhile, the ${failed.name} check failed, so nothing was pushed.`,
+        'ChecksFailed',
+      );
+    }
+  }
+
   async function project(projectId: string) {
     const [row] = await db.select().from(projects).where(eq(projects.id, projectId));
     if (!row) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
@@ -116,8 +142,17 @@ export function createWorkspaceActivities({ db, home }: Pick<ActivityDeps, 'db' 
 
     async pushWork({ projectId, conversationId, workdir }: RequestRef & { workdir: string }) {
       const p = await project(projectId);
+      const credentials = await gitCredentials(db, projectId);
+      // Someone may have pushed since the request started: land on top of it, and check again what will land.
+      const moved = await whileHeartbeating(() => rebaseOntoRemote(workdir, p.defaultBranch, p.repoUrl, credentials));
+      if ('conflicts' in moved) {
+        throw ApplicationFailure.nonRetryable(
+          `The project's ${p.defaultBranch} branch changed meanwhile and clashes with this work in ${moved.conflicts.join(', ')}; nothing was pushed.`,
+          'PushRejected',
+        );
+      }
+      if (moved.rebased) await recheck(projectId, conversationId, workdir);
       try {
-        const credentials = await gitCredentials(db, projectId);
         // Pushed to the project's URL itself, so its credentials only ever go to that host.
         const result = await whileHeartbeating(() => pushBranch({ dir: workdir, remote: p.repoUrl, branch: p.defaultBranch, credentials }));
         await appendSessionEvent(db, { conversationId, kind: 'push', payload: { ...result, branch: p.defaultBranch }, idempotencyKey: `${conversationId}:push` });

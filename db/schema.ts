@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -34,6 +35,11 @@ export const projects = pgTable(
     timezone: text('timezone').notNull().default('UTC'),
     /** Hash of the project's API token; the token itself is shown once and never stored. */
     tokenHash: text('token_hash'),
+    /**
+     * Whether agent commands may use the network (package installs). Off by default: with it on, a command
+     * shares the host's network, loopback services included.
+     */
+    allowNetwork: boolean('allow_network').notNull().default(false),
     /** Model spending allowed per calendar month; null means the configured default. */
     monthlyBudgetUsd: numeric('monthly_budget_usd', { precision: 12, scale: 4 }),
     createdAt: createdAt(),

@@ -59,7 +59,7 @@ async function main() {
       home: config.home,
       log,
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
-      toolContext: (workdir) => ({ sandbox: sandboxFor(workdir, config.unsandboxed) }),
+      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
     },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');

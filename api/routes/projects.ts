@@ -59,6 +59,8 @@ export const createProjectBody = z.object({
   defaultBranch: branch.default('main'),
   deploy: deploySettingsSchema.default({ kind: 'none' }),
   timezone: timezone.default('UTC'),
+  /** Let agent commands use the network (package installs); see the README for what that exposes. */
+  allowNetwork: z.boolean().default(false),
 });
 
 /** Loads a project named in a path, or answers 404. */

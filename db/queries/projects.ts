@@ -11,6 +11,7 @@ export type NewProject = {
   repoUrl: string;
   defaultBranch: string;
   deploy: DeploySettings;
+  allowNetwork?: boolean;
   timezone: string;
 };
 
@@ -22,6 +23,7 @@ export type ProjectView = {
   defaultBranch: string;
   timezone: string;
   deploy: Record<string, unknown> | null;
+  allowNetwork: boolean;
   createdAt: string;
 };
 
@@ -32,6 +34,7 @@ const columns = {
   defaultBranch: projects.defaultBranch,
   timezone: projects.timezone,
   deploy: projects.deploy,
+  allowNetwork: projects.allowNetwork,
   createdAt: projects.createdAt,
 };
 

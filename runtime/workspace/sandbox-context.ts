@@ -6,9 +6,9 @@ import type { SandboxSetting } from '../sandbox/index.js';
  * HOME (npm and other tools keep their caches there across requests and cold starts), or, only when the
  * operator said so, no sandbox at all.
  */
-export function sandboxFor(workdir: string, unsandboxed: boolean): SandboxSetting {
+export function sandboxFor(workdir: string, unsandboxed: boolean, project: { allowNetwork: boolean } = { allowNetwork: false }): SandboxSetting {
   if (unsandboxed) return 'unsandboxed';
   // Worktrees live at <project root>/{tasks,requests}/<id>; the cache sits beside them.
   const projectRoot = path.dirname(path.dirname(workdir));
-  return { homeDir: path.join(projectRoot, 'cache', 'home') };
+  return { homeDir: path.join(projectRoot, 'cache', 'home'), allowNetwork: project.allowNetwork };
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import { commitAll } from '../git/commit-all.js';
 import { isAncestor, resolveCommit } from '../git/refs.js';
+import { withGitAuth, type GitCredentials } from '../git/credentials.js';
 import { runGit } from '../git/run-git.js';
 import { requestIdsAtHead } from '../git/commit-all.js';
 import { redactText } from '../../lib/redact.js';
@@ -115,4 +116,21 @@ export async function removeRequestWorktrees(layout: WorkspaceLayout, conversati
   ]);
   const branches = stdout.split('\n').filter(Boolean);
   if (branches.length) await runGit(layout.repo, ['branch', '-D', ...branches]);
+}
+
+export type RebaseResult = { rebased: boolean } | { conflicts: string[] };
+
+/**
+ * Brings the request's commit up to the remote branch as it is now: fetches, and rebases when someone pushed
+ * meanwhile, so the checks can run again on what will really land. A clash leaves the worktree as it was.
+ */
+export async function rebaseOntoRemote(dir: string, branch: string, remoteUrl: string, credentials?: GitCredentials): Promise<RebaseResult> {
+  await withGitAuth(credentials, (auth) => runGit(dir, ['fetch', '--quiet', 'origin', branch], { auth }), { remoteUrl });
+  const upstream = `origin/${branch}`;
+  if (await isAncestor(dir, upstream, 'HEAD')) return { rebased: false };
+  const { exitCode } = await runGit(dir, ['rebase', '--no-verify', upstream], { allowExitCodes: [1] });
+  if (exitCode === 0) return { rebased: true };
+  const { stdout } = await runGit(dir, ['diff', '--name-only', '--diff-filter=U']);
+  await runGit(dir, ['rebase', '--abort']);
+  return { conflicts: stdout.split('\n').filter(Boolean) };
 }

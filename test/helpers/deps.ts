@@ -23,7 +23,7 @@ export async function testDeps(
     log: pino({ level: 'silent' }),
     modelSettings: { prices: DEFAULT_PRICES, budgets: { requestUsd: 5, projectMonthlyUsd: 100 } },
     // Agent commands in tests run in the same bubblewrap sandbox as in production.
-    toolContext: (workdir) => ({ sandbox: sandboxFor(workdir, false) }),
+    toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, false, project) }),
     ...overrides,
     cleanup: () => fs.rm(home, { recursive: true, force: true }),
   };
