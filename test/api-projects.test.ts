@@ -48,6 +48,7 @@ describe('projects API', () => {
       defaultBranch: 'main',
       timezone: 'UTC',
       deploy: { kind: 'none' },
+      allowNetwork: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
