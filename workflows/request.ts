@@ -148,8 +148,9 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       if (failure) throw new RequestFailed(failure);
 
       await enter('integrating');
-      const { commit } = await git.commitWork({ projectId, conversationId, workdir });
-      await git.pushWork({ projectId, conversationId, workdir });
+      await git.commitWork({ projectId, conversationId, workdir });
+      // The push may have rebased the commit onto work pushed meanwhile: deploy what really landed.
+      const { commit } = await git.pushWork({ projectId, conversationId, workdir });
       const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
       // The work is on the remote now: the request's worktrees and branches have served their purpose.
       await git.cleanWorkspace({ projectId, conversationId });
@@ -173,7 +174,10 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
     } else {
       // An activity that failed for good: say so in plain words rather than leave the conversation running.
       state.error = `Something went wrong and the work could not be finished: ${rootMessage(err)}`;
-      await CancellationScope.nonCancellable(() => enter('done', 'failed'));
+      await CancellationScope.nonCancellable(async () => {
+        await git.cleanWorkspace({ projectId, conversationId });
+        await enter('done', 'failed');
+      });
       throw err;
     }
   }
