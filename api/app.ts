@@ -4,14 +4,18 @@ import type pg from 'pg';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
+import { conversationReader, registerAuth } from './auth.js';
 import { toErrorResponse } from './errors.js';
+import { registerHardening, requestIdOf, type HttpSettings } from './http-hardening.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { deployRoutes } from './routes/deploys.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { projectRoutes } from './routes/projects.js';
 import { requestRoutes } from './routes/requests.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { streamRoutes } from './stream/routes.js';
 
 export type AppDeps = {
   pool: pg.Pool;
@@ -30,11 +34,27 @@ export type AppDeps = {
    * `npm start`); without it the view is off.
    */
   home?: string;
+  /** The bearer token that may do everything (create projects, issue project tokens); at least 16 characters. */
+  adminToken: string;
+  /** CORS origins and the rate limit; defaults: same-origin only, 600 requests a minute per token. */
+  http?: HttpSettings;
+  /** Base URL of the Temporal Web UI; conversations link to their workflow there when it is set. */
+  temporalUiUrl?: string;
 };
+
+const API_VERSION = '0.1.0';
 
 /** Builds the HTTP app without listening, so tests can inject requests or listen on port 0. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    // Our own id rule (see requestIdOf) rather than trusting any header value into the logs.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+  });
+  // Route schemas are documentation (the OpenAPI document); zod in each handler validates, with one error shape.
+  app.setValidatorCompiler(() => (value) => ({ value }));
   // JSON only: a text/plain body is answered 415 rather than reaching a route as a string.
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, req, reply) => {
@@ -46,12 +66,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url}` } }),
   );
-  healthRoutes(app, deps);
-  if (deps.home) sessionRoutes(app, { db: deps.db, home: deps.home });
-  projectRoutes(app, deps);
-  requestRoutes(app, deps);
-  conversationRoutes(app, deps);
-  deployRoutes(app, deps);
-  webhookRoutes(app, deps);
+  registerHardening(app, deps.http ?? {}, API_VERSION);
+  // Once CORS has loaded, so its headers are on a 401 too (a browser could not read the refusal otherwise).
+  app.after(() => registerAuth(app, deps));
+  // In a plugin, so the rate limit and the OpenAPI document (registered above) see every route as it is added.
+  void app.register(async (api) => {
+    healthRoutes(api, deps);
+    if (deps.home) sessionRoutes(api, { db: deps.db, home: deps.home });
+    projectRoutes(api, deps);
+    tokenRoutes(api, deps);
+    requestRoutes(api, deps);
+    conversationRoutes(api, deps);
+    deployRoutes(api, deps);
+    webhookRoutes(api, deps);
+    streamRoutes(api, deps, { authorize: conversationReader(deps.db) });
+  });
   return app;
 }

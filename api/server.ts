@@ -13,12 +13,13 @@ import { buildApp } from './app.js';
 
 const config = loadConfig();
 // Model keys never appear in events or logs, whatever prints them.
-registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey]);
+registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey, config.adminToken]);
 const log = createLogger(config, 'api');
 
 async function main() {
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
+  const adminToken = requireSetting('VIBN_ADMIN_TOKEN', config.adminToken);
   await runMigrations(databaseUrl);
   const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
   // Lazy: the API comes up (and /health says why) even while Temporal is still starting or down.
@@ -33,6 +34,9 @@ async function main() {
     requestSettings: config.requests,
     home: config.home,
     logger: log,
+    adminToken,
+    http: config.http,
+    temporalUiUrl: config.temporal.uiUrl,
   });
 
   const stop = async (signal: string) => {

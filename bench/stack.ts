@@ -15,6 +15,7 @@ import { connectDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { runMigrations } from '../db/migrate.js';
 import { createDemoRepository } from '../demo/create-demo-repo.js';
+import { newAdminToken } from '../lib/admin-token.js';
 import { loadConfig } from '../lib/config.js';
 import type { Scenario } from '../llm/scenario.js';
 import { ScriptedProvider } from '../llm/scripted-provider.js';
@@ -73,10 +74,11 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
   });
 
   const client = new Client({ connection: server.env.connection, namespace: 'default' });
-  const app = buildApp({ pool: database.pool, db: database.db, temporal: server.env.connection, client, taskQueue, requestSettings: settings, logger: log });
+  const adminToken = newAdminToken();
+  const app = buildApp({ pool: database.pool, db: database.db, temporal: server.env.connection, client, taskQueue, requestSettings: settings, logger: log, adminToken });
   const remote = await createDemoRepository({ stateDir: home });
   const call = async (method: 'GET' | 'POST', route: string, payload?: object) => {
-    const res = await app.inject({ method, url: route, payload });
+    const res = await app.inject({ method, url: route, payload, headers: { authorization: `Bearer ${adminToken}` } });
     return res.json();
   };
 

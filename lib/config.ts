@@ -34,8 +34,18 @@ const envSchema = z.object({
   VIBN_TOOLS_DIR: optionalText,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
+  VIBN_ADMIN_TOKEN: optionalText.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  VIBN_CORS_ORIGINS: optionalText.pipe(
+    z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, { message: 'each origin must be scheme://host[:port], no path' })))
+      .optional(),
+  ),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   VIBN_DEMO_PORT: port.default(3001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -84,8 +94,14 @@ export type Config = {
     cliPath?: string;
     devPort: number;
     uiPort: number;
+    /** Base URL of the Temporal Web UI, for links from a conversation to its workflow. */
+    uiUrl: string;
   };
   api: { host: string; port: number };
+  /** The API's admin bearer token; `npm start` generates one when unset, `npm run api` requires it. */
+  adminToken?: string;
+  /** Browser origins allowed to call the API (none: same-origin only), and requests per token per minute. */
+  http: { corsOrigins: string[]; rateLimitPerMinute: number };
   /** Run agent commands without bubblewrap: only for machines that cannot have it, and said loudly. */
   unsandboxed: boolean;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
@@ -167,8 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: (e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
     },
     api: { host: e.HOST, port: e.PORT },
+    adminToken: e.VIBN_ADMIN_TOKEN,
+    http: { corsOrigins: e.VIBN_CORS_ORIGINS ?? [], rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',

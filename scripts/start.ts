@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ensureAdminToken } from '../lib/admin-token.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
@@ -74,7 +75,16 @@ async function main() {
     log.info({ address: temporalAddress }, 'Temporal dev server started');
   }
 
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, VIBN_HOME: config.home, LOG_FORMAT: config.logFormat };
+  const admin = await ensureAdminToken(config.home, config.adminToken);
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: config.temporal.uiUrl,
+    VIBN_HOME: config.home,
+    VIBN_ADMIN_TOKEN: admin.token,
+    LOG_FORMAT: config.logFormat,
+  };
   for (const entry of ['workers/main.ts', 'api/server.ts']) {
     const child = spawnEntry(entry, env);
     cleanups.push(() => stopProcess(child));
@@ -88,12 +98,18 @@ async function main() {
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitForHttp(`${apiUrl}/health`, 120_000);
   log.info(`VIBN is running. API: ${apiUrl}${temporalUi ? `  Temporal UI: ${temporalUi}` : ''}  (Ctrl-C stops everything)`);
+  if (admin.source === 'generated') {
+    // Shown this once; afterwards it is only in the file (mode 600).
+    log.info(`Admin token (kept in ${admin.file}): ${admin.token}`);
+  } else {
+    log.info(admin.file ? `Admin token: in ${admin.file}` : 'Admin token: VIBN_ADMIN_TOKEN');
+  }
   if (config.llm.scriptedBecause) {
     log.info(`Scripted mode: ${config.llm.scriptedBecause}, so Assist, the advisors and the agents play scripted scenarios, labelled as scripted.`);
   }
   log.info(
     `Demo project "demo" (${demo.projectId}); its live site: ${siteUrl}\n` +
-      `  Try it:  curl -s -X POST ${apiUrl}/api/projects/${demo.projectId}/requests -H 'content-type: application/json' -d '{"text":"Add a referral program"}'`,
+      `  Try it:  curl -s -X POST ${apiUrl}/api/projects/${demo.projectId}/requests -H "authorization: Bearer $(cat ${admin.file ?? '<admin token file>'})" -H 'content-type: application/json' -d '{"text":"Add a referral program"}'`,
   );
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { loadConfig } from '../lib/config.js';
+import { TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
 // No worker polls this file's task queue: signals land in the open runs' histories, where the tests read them.
@@ -21,7 +22,7 @@ describe('conversations API', () => {
     database = await createTestDatabase(inject('databaseUrl'));
     connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection, namespace: inject('temporalNamespace') });
-    app = buildApp({
+    app = withAdminToken(buildApp({
       pool: database.pool,
       db: database.db,
       temporal: connection,
@@ -29,7 +30,9 @@ describe('conversations API', () => {
       taskQueue: `test-${randomUUID()}`,
       requestSettings: loadConfig({}).requests,
       logger: pino({ level: 'silent' }),
-    });
+      adminToken: TEST_ADMIN_TOKEN,
+      temporalUiUrl: 'http://127.0.0.1:8233',
+    }));
     const res = await app.inject({ method: 'POST', url: '/api/projects', payload: { name: 'Bakery', repoUrl: 'https://x.test/b.git' } });
     projectId = res.json().id;
   });
@@ -77,6 +80,7 @@ describe('conversations API', () => {
       error: null,
       costUsd: 0,
       budgetPause: null,
+      temporalUrl: `http://127.0.0.1:8233/namespaces/${inject('temporalNamespace')}/workflows/${workflowId}`,
     });
 
     const plan = { version: 2, summary: 'A gift card page', items: [{ module: 'code', text: 'Build the page' }], estimatedMinutes: 20 };

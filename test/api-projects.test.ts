@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
+import { bearer, TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
 describe('projects API', () => {
@@ -15,7 +16,7 @@ describe('projects API', () => {
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
     connection = await Connection.connect({ address: inject('temporalAddress') });
-    app = buildApp({
+    app = withAdminToken(buildApp({
       pool: database.pool,
       db: database.db,
       temporal: connection,
@@ -23,7 +24,8 @@ describe('projects API', () => {
       taskQueue: `test-${randomUUID()}`,
       requestSettings: loadConfig({}).requests,
       logger: pino({ level: 'silent' }),
-    });
+      adminToken: TEST_ADMIN_TOKEN,
+    }));
   });
   afterAll(async () => {
     await app?.close();
@@ -130,12 +132,12 @@ describe('projects API', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     const res = await fetch(`${address}/api/projects`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer(TEST_ADMIN_TOKEN) },
       body: JSON.stringify({ name: 'Over HTTP', repoUrl: 'ssh://git@example.test/acme/http.git', timezone: 'America/New_York' }),
     });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
-    const got = await fetch(`${address}/api/projects/${id}`);
+    const got = await fetch(`${address}/api/projects/${id}`, { headers: bearer(TEST_ADMIN_TOKEN) });
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ id, name: 'Over HTTP', timezone: 'America/New_York' });
   });

@@ -7,6 +7,7 @@ import { buildApp, type AppDeps } from '../api/app.js';
 import { PROJECT_ID, SESSION_STATUS } from '../core/search-attributes.js';
 import { loadConfig } from '../lib/config.js';
 import { requestWorkflowId } from '../workflows/request-contract.js';
+import { TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { freePort } from './helpers/ports.js';
 
@@ -33,8 +34,9 @@ describe('POST /api/projects/:projectId/requests', () => {
       taskQueue: `test-${randomUUID()}`,
       requestSettings: { ...loadConfig({}).requests, confirmTimeoutMs: 5_000 },
       logger: pino({ level: 'silent' }),
+      adminToken: TEST_ADMIN_TOKEN,
     };
-    app = buildApp(deps);
+    app = withAdminToken(buildApp(deps));
     const res = await app.inject({ method: 'POST', url: '/api/projects', payload: { name: 'Bakery', repoUrl: 'https://x.test/b.git' } });
     projectId = res.json().id;
   });
@@ -153,7 +155,7 @@ describe('POST /api/projects/:projectId/requests', () => {
 
   it('answers 503 and closes the conversation when Temporal cannot be reached', async () => {
     const down = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: 500 });
-    const offline = buildApp({ ...deps, temporal: down, client: new Client({ connection: down, namespace: inject('temporalNamespace') }) });
+    const offline = withAdminToken(buildApp({ ...deps, temporal: down, client: new Client({ connection: down, namespace: inject('temporalNamespace') }) }));
     try {
       const res = await offline.inject({ method: 'POST', url: `/api/projects/${projectId}/requests`, payload: { text: 'Anyone there?' } });
       expect(res.statusCode).toBe(503);

@@ -10,6 +10,7 @@ import { listRecentRepoEvents } from '../db/queries/repo-events.js';
 import { deploys, projects } from '../db/schema.js';
 import { createDemoRepository } from '../demo/create-demo-repo.js';
 import { loadConfig } from '../lib/config.js';
+import { TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { testDeps } from './helpers/deps.js';
 import { eventually } from './helpers/poll.js';
@@ -53,7 +54,7 @@ describe('Gitea webhook and deploys API', () => {
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
     temporal = await connectTestClient();
-    app = buildApp({
+    app = withAdminToken(buildApp({
       pool: database.pool,
       db: database.db,
       temporal: temporal.connection,
@@ -61,7 +62,8 @@ describe('Gitea webhook and deploys API', () => {
       taskQueue: temporal.taskQueue,
       requestSettings: loadConfig({}).requests,
       logger: pino({ level: 'silent' }),
-    });
+      adminToken: TEST_ADMIN_TOKEN,
+    }));
     const [row] = await database.db.insert(projects).values({ name: 'Bakery', repoUrl: '/srv/git/bakery.git', deploy: { kind: 'none' } }).returning();
     projectId = row!.id;
     await setProjectSecret(database.db, projectId, 'gitea_webhook_secret', SECRET);

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp, type AppDeps } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
+import { TEST_ADMIN_TOKEN } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { freePort } from './helpers/ports.js';
 
@@ -24,6 +25,7 @@ describe('GET /health', () => {
       taskQueue: 'health-test',
       requestSettings: loadConfig({}).requests,
       logger,
+      adminToken: TEST_ADMIN_TOKEN,
     };
   };
 

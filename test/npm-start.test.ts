@@ -48,6 +48,7 @@ describe('npm start on embedded defaults', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
+    delete env.VIBN_ADMIN_TOKEN;
   });
 
   afterAll(async () => {
@@ -90,17 +91,22 @@ describe('npm start on embedded defaults', () => {
 
     // The demo project is there with its site live, and the scripted demo request ships to it.
     const api = `http://127.0.0.1:${ports.api}/api`;
-    const { projects } = await (await fetch(`${api}/projects`)).json();
+    // The first start made an admin token, readable by its owner only; the API refuses calls without it.
+    const tokenFile = path.join(home, 'admin-token');
+    expect((await fs.stat(tokenFile)).mode & 0o777).toBe(0o600);
+    const auth = { authorization: `Bearer ${(await fs.readFile(tokenFile, 'utf8')).trim()}` };
+    expect((await fetch(`${api}/projects`)).status).toBe(401);
+    const { projects } = await (await fetch(`${api}/projects`, { headers: auth })).json();
     expect(projects).toEqual([expect.objectContaining({ name: 'demo' })]);
     const site = `http://127.0.0.1:${ports.site}`;
     expect(await (await fetch(`${site}/`)).text()).toContain('Acme Notes');
     expect((await fetch(`${site}/referral.html`)).status).toBe(404);
     const post = (url: string, body: unknown) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) }).then((r) => r.json());
     const { conversationId } = await post(`${api}/projects/${projects[0].id}/requests`, { text: 'Add a referral program' });
     const conversation = (want: (c: { phase: string; status: string }) => boolean) =>
       eventually('the demo conversation', async () => {
-        const c = await (await fetch(`${api}/conversations/${conversationId}`)).json();
+        const c = await (await fetch(`${api}/conversations/${conversationId}`, { headers: auth })).json();
         return want(c) ? c : undefined;
       }, 120_000);
     await conversation((c) => c.phase === 'awaiting_confirmation');

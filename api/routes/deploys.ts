@@ -7,7 +7,9 @@ import { deploySettingsSchema, redeployWorkflowId, type RedeployInput } from '..
 import { PROJECT_ID } from '../../core/search-attributes.js';
 import { deploys } from '../../db/schema.js';
 import type { AppDeps } from '../app.js';
+import { requireAccess } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
+import { routeDoc } from '../openapi.js';
 import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
 
@@ -59,8 +61,10 @@ function newDeployId(projectId: string, sourceDeployId: string, key: string | un
 /** GET /api/projects/:projectId/deploys and POST /api/projects/:projectId/deploys/:deployId/redeploy. */
 export function deployRoutes(app: FastifyInstance, deps: DeployDeps) {
   /** The project's deploys, newest first. */
-  app.get('/api/projects/:projectId/deploys', async (req) => {
+  const listDoc = routeDoc({ summary: "The project's deploys, newest first", tags: ['deploys'], params: projectParams, querystring: listQuery });
+  app.get('/api/projects/:projectId/deploys', { schema: listDoc }, async (req) => {
     const { projectId } = parseInput(projectParams, req.params, 'params');
+    requireAccess(req, projectId);
     const { limit } = parseInput(listQuery, req.query, 'query');
     await requireProject(deps, projectId);
     const rows = await deps.db.select().from(deploys).where(eq(deploys.projectId, projectId)).orderBy(desc(deploys.startedAt), desc(deploys.id)).limit(limit);
@@ -71,8 +75,10 @@ export function deployRoutes(app: FastifyInstance, deps: DeployDeps) {
    * Deploys the commit of an earlier deploy again (a rollback, when that deploy is older than the current one).
    * Answered 202 once the redeploy workflow runs; its progress is the new deploy's row in the list above.
    */
-  app.post('/api/projects/:projectId/deploys/:deployId/redeploy', async (req, reply) => {
+  const redeployDoc = routeDoc({ summary: 'Deploy the commit of an earlier deploy again', tags: ['deploys'], params: redeployParams, headers: redeployHeaders });
+  app.post('/api/projects/:projectId/deploys/:deployId/redeploy', { schema: redeployDoc }, async (req, reply) => {
     const { projectId, deployId: sourceDeployId } = parseInput(redeployParams, req.params, 'params');
+    requireAccess(req, projectId);
     const key = parseInput(redeployHeaders, req.headers, 'headers')['idempotency-key'];
     const project = await requireProject(deps, projectId);
     const [source] = await deps.db.select().from(deploys).where(and(eq(deploys.id, sourceDeployId), eq(deploys.projectId, projectId)));

@@ -1,6 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { routeDoc } from '../openapi.js';
 
 export type HealthDeps = { pool: pg.Pool; temporal: Connection };
 
@@ -29,7 +30,8 @@ async function probe(check: (signal: AbortSignal) => Promise<unknown>): Promise<
 
 /** GET /health: 200 when Postgres and Temporal both answer, else 503 naming what is down and why. */
 export function healthRoutes(app: FastifyInstance, deps: HealthDeps) {
-  app.get('/health', async (_req, reply) => {
+  const doc = routeDoc({ summary: 'Whether Postgres and Temporal answer (public)', tags: ['health'], public: true });
+  app.get('/health', { schema: doc }, async (_req, reply) => {
     const [postgres, temporal] = await Promise.all([
       probe(() => deps.pool.query('select 1')),
       probe((signal) => deps.temporal.withAbortSignal(signal, () => deps.temporal.workflowService.getSystemInfo({}))),

@@ -5,7 +5,9 @@ import { createProject, getProject, listProjects } from '../../db/queries/projec
 import { PROJECT_SECRET_NAMES, setProjectSecret } from '../../db/queries/project-secrets.js';
 import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
+import { requireAccess, requireAdmin, scopedProjectId } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
+import { routeDoc } from '../openapi.js';
 
 /** A uuid in a path segment; checked here so Postgres never sees a malformed one. */
 export const uuidParam = z.guid({ message: 'must be a uuid' });
@@ -70,35 +72,51 @@ export async function requireProject(deps: Pick<AppDeps, 'db'>, projectId: strin
   return project;
 }
 
-/** POST /api/projects, GET /api/projects, GET /api/projects/:projectId. */
+const projectParams = z.object({ projectId: uuidParam });
+const secretParams = z.object({ projectId: uuidParam, name: z.enum(PROJECT_SECRET_NAMES) });
+const secretBody = z.object({ value: z.string().min(1).max(20_000) }).strict();
+const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
+
+/** POST /api/projects, GET /api/projects, GET /api/projects/:projectId, its secrets and usage. */
 export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
-  app.post('/api/projects', async (req, reply) => {
+  const doc = { schema: routeDoc({ summary: 'Create a project (admin token)', tags: ['projects'], body: createProjectBody }) };
+  app.post('/api/projects', doc, async (req, reply) => {
+    requireAdmin(req);
     const body = parseInput(createProjectBody, req.body, 'body');
     const created = await createProject(deps.db, body);
     if (!created) throw new ApiError(409, 'project_exists', `A project named "${body.name}" already exists`, 'name');
     return reply.code(201).send({ id: created.id });
   });
 
-  app.get('/api/projects', async () => ({ projects: await listProjects(deps.db) }));
+  app.get('/api/projects', { schema: routeDoc({ summary: "The projects the token may see (a project token: its own)", tags: ['projects'] }) }, async (req) => {
+    const only = scopedProjectId(req);
+    const all = await listProjects(deps.db);
+    return { projects: only ? all.filter((p) => p.id === only) : all };
+  });
 
-  app.get('/api/projects/:projectId', async (req) => {
-    const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
+  app.get('/api/projects/:projectId', { schema: routeDoc({ summary: 'One project', tags: ['projects'], params: projectParams }) }, async (req) => {
+    const { projectId } = parseInput(projectParams, req.params, 'params');
+    requireAccess(req, projectId);
     return requireProject(deps, projectId);
   });
 
   /** Stores one of the project's secrets (git token, deploy key, deployer token, webhook secret); never read back. */
-  app.put('/api/projects/:projectId/secrets/:name', async (req, reply) => {
-    const { projectId, name } = parseInput(z.object({ projectId: uuidParam, name: z.enum(PROJECT_SECRET_NAMES) }), req.params, 'params');
-    const { value } = parseInput(z.object({ value: z.string().min(1).max(20_000) }).strict(), req.body, 'body');
+  const secretDoc = routeDoc({ summary: 'Store a project secret (never read back)', tags: ['projects'], params: secretParams, body: secretBody });
+  app.put('/api/projects/:projectId/secrets/:name', { schema: secretDoc }, async (req, reply) => {
+    const { projectId, name } = parseInput(secretParams, req.params, 'params');
+    requireAccess(req, projectId);
+    const { value } = parseInput(secretBody, req.body, 'body');
     await requireProject(deps, projectId);
     await setProjectSecret(deps.db, projectId, name, value);
     return reply.code(204).send();
   });
 
   /** What the project's model calls cost, by day, tier and model. */
-  app.get('/api/projects/:projectId/usage', async (req) => {
-    const { projectId } = parseInput(z.object({ projectId: uuidParam }), req.params, 'params');
-    const { days } = parseInput(z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }), req.query, 'query');
+  const usageDoc = routeDoc({ summary: 'Model spending by day, tier and model', tags: ['projects'], params: projectParams, querystring: usageQuery });
+  app.get('/api/projects/:projectId/usage', { schema: usageDoc }, async (req) => {
+    const { projectId } = parseInput(projectParams, req.params, 'params');
+    requireAccess(req, projectId);
+    const { days } = parseInput(usageQuery, req.query, 'query');
     await requireProject(deps, projectId);
     const usage = await projectUsage(deps.db, projectId, days);
     return { days, usage, totalUsd: usage.reduce((sum, u) => sum + u.costUsd, 0) };

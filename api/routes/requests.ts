@@ -11,7 +11,9 @@ import {
 } from '../../db/queries/conversation-views.js';
 import { requestWorkflowId, type RequestInput } from '../../workflows/request-contract.js';
 import type { AppDeps } from '../app.js';
+import { requireAccess } from '../auth.js';
 import { parseInput } from '../errors.js';
+import { routeDoc } from '../openapi.js';
 import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
 
@@ -70,8 +72,16 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
     return { conversationId: existing.id, workflowId: existing.workflowId };
   }
 
-  app.post('/api/projects/:projectId/requests', async (req, reply) => {
+  const doc = routeDoc({
+    summary: "Start a founder request; answered 202 once its workflow runs (Idempotency-Key makes retries safe)",
+    tags: ['requests'],
+    params: requestParams,
+    headers: requestHeaders,
+    body: createRequestBody,
+  });
+  app.post('/api/projects/:projectId/requests', { schema: doc }, async (req, reply) => {
     const { projectId } = parseInput(requestParams, req.params, 'params');
+    requireAccess(req, projectId);
     const idempotencyKey = parseInput(requestHeaders, req.headers, 'headers')['idempotency-key'];
     const { text } = parseInput(createRequestBody, req.body, 'body');
     await requireProject(deps, projectId);

@@ -5,6 +5,7 @@ import { getProjectSecret } from '../../db/queries/project-secrets.js';
 import { recordRepoEvent, type RepoEventCommit } from '../../db/queries/repo-events.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, parseInput } from '../errors.js';
+import { routeDoc } from '../openapi.js';
 import { requireProject, uuidParam } from './projects.js';
 
 /** Pushes carry every commit's file lists; a big push is larger than the API's usual 1 MB. */
@@ -74,7 +75,14 @@ export function webhookRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: GITEA_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-    scope.post('/api/webhooks/gitea/:projectId', { bodyLimit: GITEA_BODY_LIMIT }, async (req, reply) => {
+    const doc = routeDoc({
+      summary: 'Gitea push webhook, verified with the project secret gitea_webhook_secret (HMAC, no bearer token)',
+      tags: ['webhooks'],
+      params,
+      headers: giteaHeaders,
+      public: true,
+    });
+    scope.post('/api/webhooks/gitea/:projectId', { bodyLimit: GITEA_BODY_LIMIT, schema: doc }, async (req, reply) => {
       const { projectId } = parseInput(params, req.params, 'params');
       await requireProject(deps, projectId);
       const secret = await getProjectSecret(deps.db, projectId, 'gitea_webhook_secret');

@@ -66,3 +66,18 @@ export async function getProject(db: Db, id: string): Promise<ProjectView | unde
   const [row] = await db.select(columns).from(projects).where(eq(projects.id, id));
   return row ? toView(row) : undefined;
 }
+
+/**
+ * Sets (or with `null` clears) the hash of the project's API token: one active token per project, so setting
+ * a new one revokes the old. Returns false when there is no such project.
+ */
+export async function setProjectTokenHash(db: Db, id: string, tokenHash: string | null): Promise<boolean> {
+  const rows = await db.update(projects).set({ tokenHash }).where(eq(projects.id, id)).returning({ id: projects.id });
+  return rows.length > 0;
+}
+
+/** The project whose API token hashes to `tokenHash`, with the stored hash, or `undefined`. */
+export async function findProjectByTokenHash(db: Db, tokenHash: string): Promise<{ id: string; tokenHash: string } | undefined> {
+  const [row] = await db.select({ id: projects.id, tokenHash: projects.tokenHash }).from(projects).where(eq(projects.tokenHash, tokenHash));
+  return row?.tokenHash ? { id: row.id, tokenHash: row.tokenHash } : undefined;
+}

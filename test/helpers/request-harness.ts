@@ -8,6 +8,7 @@ import { buildApp } from '../../api/app.js';
 import { createDemoRepository } from '../../demo/create-demo-repo.js';
 import type { Scenario } from '../../llm/scenario.js';
 import type { RequestSettings } from '../../workflows/request-contract.js';
+import { bearer, TEST_ADMIN_TOKEN } from './api-auth.js';
 import { createTestDatabase } from './database.js';
 import { testDeps } from './deps.js';
 import { eventually } from './poll.js';
@@ -45,10 +46,12 @@ export async function startRequestHarness(
     requestSettings: { confirmTimeoutMs: 120_000, maxParallelTasks: 3, agentMaxSteps: 20, agentMaxWallMs: 300_000, ...settings },
     logger: pino({ level: 'silent' }),
     home: deps.home,
+    adminToken: TEST_ADMIN_TOKEN,
   });
 
-  const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
-    const res = await app.inject({ method, url, payload: payload as object | undefined });
+  /** One API call, authenticated with the admin token unless `token` names another. */
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, token = TEST_ADMIN_TOKEN) => {
+    const res = await app.inject({ method, url, payload: payload as object | undefined, headers: bearer(token) });
     return { status: res.statusCode, body: res.body ? res.json() : null };
   };
 

@@ -1,0 +1,118 @@
+/**
+ * Who may call the API. Every /api route but the docs and the HMAC-verified webhooks takes
+ * `Authorization: Bearer <token>`: the admin token may do everything; a project's token only what concerns
+ * that project. The `onRequest` hook below finds the caller once; routes then call `requireAccess` (or
+ * `requireAdmin`) as soon as they know which project a resource belongs to.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.js';
+import { getConversationHead } from '../db/queries/conversation-views.js';
+import { findProjectByTokenHash } from '../db/queries/projects.js';
+import { ApiError } from './errors.js';
+
+/** The caller a valid bearer token names. */
+export type Principal = { kind: 'admin' } | { kind: 'project'; projectId: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every route that takes a bearer token. */
+    principal?: Principal;
+  }
+}
+
+/** What is stored for a token: its SHA-256, hex. Tokens are random, so no salt or slow hash is needed. */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/** A new project token, `vibn_<first 8 hex of the project id>_<32 random bytes>`; shown once, stored hashed. */
+export const newProjectToken = (projectId: string) =>
+  `vibn_${projectId.replace(/-/g, '').slice(0, 8).toLowerCase()}_${randomBytes(32).toString('base64url')}`;
+
+/** Constant-time equality of two hex SHA-256 digests. */
+function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
+}
+
+/**
+ * Whether a path takes a bearer token: everything under /api/ except the OpenAPI document and UI (public
+ * description, no data) and the Gitea webhooks (a machine that signs with HMAC and cannot send a bearer).
+ */
+export function needsBearer(routePath: string): boolean {
+  if (!routePath.startsWith('/api/')) return false;
+  if (routePath.startsWith('/api/webhooks/')) return false;
+  return !(routePath === '/api/docs' || routePath.startsWith('/api/docs/'));
+}
+
+const unauthorized = (code: string, message: string) => new ApiError(401, code, message, 'authorization');
+
+function bearerOf(header: string | undefined): string | undefined {
+  const match = /^Bearer[ \t]+(\S{1,512})[ \t]*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Adds the hook that authenticates every request to a bearer route, answering 401 for no or a bad token. */
+export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: string }) {
+  if (deps.adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
+  const adminHash = hashToken(deps.adminToken);
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req) => {
+    // A CORS preflight carries no credentials by design; it reaches no handler.
+    if (req.method === 'OPTIONS') return;
+    // The matched route's pattern, so no spelling of the URL slips past; the raw path for unknown routes.
+    const routePath = req.routeOptions.url ?? req.url.split('?')[0] ?? '';
+    if (!needsBearer(routePath)) return;
+    const token = bearerOf(req.headers.authorization);
+    if (!token) throw unauthorized('unauthorized', 'Send Authorization: Bearer <token>, the admin token or the project token');
+    const hash = hashToken(token);
+    if (sameDigest(hash, adminHash)) {
+      req.principal = { kind: 'admin' };
+      return;
+    }
+    // The database compares digests, never the token itself, so its timing tells nothing about a token.
+    const project = await findProjectByTokenHash(deps.db, hash);
+    if (project && sameDigest(hash, project.tokenHash)) {
+      req.principal = { kind: 'project', projectId: project.id };
+      return;
+    }
+    req.log.info('request refused: unknown bearer token');
+    throw unauthorized('invalid_token', 'The bearer token is not valid (revoked, or never issued)');
+  });
+}
+
+function principalOf(req: FastifyRequest): Principal {
+  // Only reachable if a bearer route was wired outside the hook's reach: refuse rather than serve.
+  if (!req.principal) throw unauthorized('unauthorized', 'Send Authorization: Bearer <token>');
+  return req.principal;
+}
+
+/** Passes for the admin token and for the token of `projectId`; otherwise 403. */
+export function requireAccess(req: FastifyRequest, projectId: string): void {
+  const principal = principalOf(req);
+  if (principal.kind === 'admin') return;
+  if (principal.projectId.toLowerCase() === projectId.toLowerCase()) return;
+  throw new ApiError(403, 'forbidden', 'This token belongs to another project');
+}
+
+/** Passes for the admin token only; otherwise 403. */
+export function requireAdmin(req: FastifyRequest): void {
+  if (principalOf(req).kind !== 'admin') throw new ApiError(403, 'admin_only', 'Only the admin token may do this');
+}
+
+/** The one project a project token may see, or `undefined` for the admin (who sees every project). */
+export function scopedProjectId(req: FastifyRequest): string | undefined {
+  const principal = principalOf(req);
+  return principal.kind === 'project' ? principal.projectId : undefined;
+}
+
+/** For the live stream: whether the request's token may read a conversation (the admin, or its project's token). */
+export function conversationReader(db: Db) {
+  return async (req: FastifyRequest, conversationId: string): Promise<boolean> => {
+    const principal = req.principal;
+    if (!principal) return false;
+    if (principal.kind === 'admin') return true;
+    const head = await getConversationHead(db, conversationId);
+    return head !== undefined && head.projectId.toLowerCase() === principal.projectId.toLowerCase();
+  };
+}

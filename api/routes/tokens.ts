@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { setProjectTokenHash } from '../../db/queries/projects.js';
+import type { AppDeps } from '../app.js';
+import { hashToken, newProjectToken, requireAdmin } from '../auth.js';
+import { ApiError, parseInput } from '../errors.js';
+import { routeDoc } from '../openapi.js';
+import { uuidParam } from './projects.js';
+
+const params = z.object({ projectId: uuidParam });
+
+/**
+ * POST and DELETE /api/projects/:projectId/tokens (admin only): issue the project's API token, or revoke it.
+ * One active token per project: issuing a new one revokes the old. The token is shown once; only its hash is kept.
+ */
+export function tokenRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
+  const noProject = (projectId: string) => new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
+
+  app.post(
+    '/api/projects/:projectId/tokens',
+    { schema: routeDoc({ summary: "Issue the project's API token (shown once; revokes the previous one)", tags: ['tokens'], params }) },
+    async (req, reply) => {
+      const { projectId } = parseInput(params, req.params, 'params');
+      requireAdmin(req);
+      const token = newProjectToken(projectId);
+      if (!(await setProjectTokenHash(deps.db, projectId, hashToken(token)))) throw noProject(projectId);
+      req.log.info({ projectId }, 'project token issued');
+      return reply.code(201).send({ token });
+    },
+  );
+
+  app.delete(
+    '/api/projects/:projectId/tokens',
+    { schema: routeDoc({ summary: "Revoke the project's API token", tags: ['tokens'], params }) },
+    async (req, reply) => {
+      const { projectId } = parseInput(params, req.params, 'params');
+      requireAdmin(req);
+      if (!(await setProjectTokenHash(deps.db, projectId, null))) throw noProject(projectId);
+      req.log.info({ projectId }, 'project token revoked');
+      return reply.code(204).send();
+    },
+  );
+}
