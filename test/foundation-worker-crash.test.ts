@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { listSessionEvents } from '../db/queries/session-events.js';
-import { spawnEntry, stopProcess } from '../scripts/processes.js';
+import { stopProcess } from '../scripts/processes.js';
 import { selfTestWorkflow } from '../workflows/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/poll.js';
-import { connectTestClient } from './helpers/temporal.js';
+import { connectTestClient, spawnTestWorker } from './helpers/temporal.js';
 
 describe('a worker process killed mid-workflow', () => {
   let database: TestDatabase;
@@ -14,19 +14,7 @@ describe('a worker process killed mid-workflow', () => {
   const workers: ChildProcess[] = [];
 
   const startWorkerProcess = () => {
-    const child = spawnEntry(
-      'workers/main.ts',
-      {
-        ...process.env,
-        DATABASE_URL: database.url,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-        TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'warn',
-      },
-      'inherit',
-    );
+    const child = spawnTestWorker({ databaseUrl: database.url, taskQueue: temporal.taskQueue });
     workers.push(child);
     return child;
   };

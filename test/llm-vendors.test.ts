@@ -22,10 +22,7 @@ describe('the demo request on the real Anthropic and Gemini clients (local wire-
 
   it('ships the referral program, with every call accounted and priced', async () => {
     const projectId = await h.createProject();
-    const { conversationId } = await h.startRequest(projectId, 'Add a referral program');
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    const done = await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000);
+    const { conversationId, done } = await h.runConfirmed(projectId, 'Add a referral program');
     expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
     const files = (await runGit(h.remote.bareDir, ['ls-tree', '-r', '--name-only', 'main'])).stdout;
     expect(files).toContain('src/referral.js');

@@ -38,10 +38,7 @@ describe('secrets planted in a request', () => {
   it('never reach the event stream or a commit', async () => {
     const projectId = await h.createProject();
     const before = (await runGit(h.remote.bareDir, ['rev-parse', 'main'])).stdout;
-    const { conversationId } = await h.startRequest(projectId, 'leaky config');
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    const done = await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000);
+    const { conversationId, done } = await h.runConfirmed(projectId, 'leaky config');
 
     const events = JSON.stringify(await h.events(conversationId));
     expect(events).not.toContain(PROJECT_TOKEN);

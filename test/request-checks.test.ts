@@ -32,10 +32,7 @@ describe("the project's checks", () => {
 
   it('refuse a finish while the tests fail, hand the agent the output, and accept it once they pass', async () => {
     const projectId = await h.createProject();
-    const { conversationId } = await h.startRequest(projectId, 'checks please');
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    const done = await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000);
+    const { conversationId, done } = await h.runConfirmed(projectId, 'checks please');
     expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
 
     const events = await h.events(conversationId);

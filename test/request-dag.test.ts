@@ -69,12 +69,7 @@ describe('the task graph', () => {
   });
   afterAll(() => h?.stop());
 
-  const run = async (text: string) => {
-    const { conversationId } = await h.startRequest(projectId, text);
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
-  };
+  const run = (text: string) => h.runConfirmed(projectId, text);
 
   it('runs independent tasks at once, dependents only after their dependencies, and escalates a failing task once', async () => {
     const { conversationId, done } = await run('dag of tasks');

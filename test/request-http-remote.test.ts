@@ -24,10 +24,7 @@ describe('a project whose git server needs a token (smart HTTP on 127.0.0.1)', (
     const projectId = created.body.id as string;
     expect((await h.call('PUT', `/api/projects/${projectId}/secrets/git_token`, { value: TOKEN })).status).toBe(204);
 
-    const { conversationId } = await h.startRequest(projectId, 'http push');
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    const done = await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000);
+    const { conversationId, done } = await h.runConfirmed(projectId, 'http push');
     expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
 
     expect((await runGit(h.remote.bareDir, ['show', 'main:notes/http.md'])).stdout).toBe('# http');

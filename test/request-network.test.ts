@@ -37,10 +37,7 @@ describe("a project's network switch for agent commands", () => {
       deploy: { kind: 'command', command: DEMO_DEPLOY_COMMAND },
       allowNetwork,
     });
-    const { conversationId } = await h.startRequest(res.body.id, 'network please');
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000);
+    const { conversationId } = await h.runConfirmed(res.body.id, 'network please');
     const result = (await h.events(conversationId)).find((e) => e.kind === 'agent.tool_result' && e.payload.name === 'execute_command');
     return String(result?.payload.output);
   };

@@ -27,14 +27,11 @@ describe('the remote branch moves while a request works', () => {
     await fs.rm(dir, { recursive: true, force: true });
   };
 
-  const run = async (text: string, meanwhile: () => Promise<void>) => {
-    const { conversationId } = await h.startRequest(projectId, text);
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    await h.waitFor(conversationId, 'the task to run', (c) => c.tasks.some((t) => t.status === 'running'));
-    await meanwhile();
-    return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
-  };
+  const run = (text: string, meanwhile: () => Promise<void>) =>
+    h.runConfirmed(projectId, text, async (conversationId) => {
+      await h.waitFor(conversationId, 'the task to run', (c) => c.tasks.some((t) => t.status === 'running'));
+      await meanwhile();
+    });
 
   it('lands on top of the new commit after running the checks again', async () => {
     const { conversationId, done } = await run('moving target', () => pushElsewhere('docs/outside.md', '# from outside\n'));

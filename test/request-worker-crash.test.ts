@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../llm/scenario.js';
 import { runGit } from '../runtime/git/run-git.js';
-import { spawnEntry, stopProcess } from '../scripts/processes.js';
+import { stopProcess } from '../scripts/processes.js';
+import { spawnTestWorker } from './helpers/temporal.js';
 import { eventually } from './helpers/poll.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 
@@ -12,20 +13,7 @@ describe('a worker killed with SIGKILL in the middle of an agent task', () => {
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
   const workers: ChildProcess[] = [];
   const startWorker = () => {
-    const child = spawnEntry(
-      'workers/main.ts',
-      {
-        ...process.env,
-        DATABASE_URL: h.database.url,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-        TEMPORAL_TASK_QUEUE: h.temporal.taskQueue,
-        VIBN_HOME: h.deps.home,
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'warn',
-      },
-      'inherit',
-    );
+    const child = spawnTestWorker({ databaseUrl: h.database.url, taskQueue: h.temporal.taskQueue, home: h.deps.home });
     workers.push(child);
     return child;
   };

@@ -68,13 +68,7 @@ describe('tasks in their own worktrees', () => {
   });
   afterAll(() => h?.stop());
 
-  const run = async (text: string, whileRunning: (conversationId: string) => Promise<void> = async () => undefined) => {
-    const { conversationId } = await h.startRequest(projectId, text);
-    await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
-    await h.call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    await whileRunning(conversationId);
-    return { conversationId, done: await h.waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
-  };
+  const run = (text: string, whileRunning?: (conversationId: string) => Promise<void>) => h.runConfirmed(projectId, text, whileRunning);
 
   /** The live file view of a running task's worktree, through the API. */
   const browse = async (conversationId: string) => {

@@ -80,6 +80,15 @@ export async function startRequestHarness(
       timeoutMs,
     );
 
+  /** Starts a request, confirms its first plan card, runs `whileRunning`, and waits for the request to end. */
+  const runConfirmed = async (projectId: string, text: string, whileRunning: (conversationId: string) => Promise<unknown> = async () => undefined) => {
+    const { conversationId } = await startRequest(projectId, text);
+    await waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
+    await call('POST', `/api/conversations/${conversationId}/confirm`, { planVersion: 1 });
+    await whileRunning(conversationId);
+    return { conversationId, done: await waitFor(conversationId, 'the end', (c) => c.status !== 'running', 120_000) };
+  };
+
   const events = async (id: string) => (await call('GET', `/api/conversations/${id}/events?limit=1000`)).body.events as Array<{ seq: number; kind: string; payload: Record<string, unknown>; sessionId?: string | null }>;
 
   return {
@@ -94,6 +103,7 @@ export async function startRequestHarness(
     startRequest,
     conversation,
     waitFor,
+    runConfirmed,
     events,
     async stop() {
       await worker?.stop();

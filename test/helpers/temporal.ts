@@ -1,8 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/index.js';
+import { spawnEntry } from '../../scripts/processes.js';
 import { createWorker } from '../../workers/worker.js';
 
 let runtimeQuiet = false;
@@ -38,4 +40,22 @@ export async function startTestWorker(taskQueue: string, deps: ActivityDeps) {
       await connection.close();
     },
   };
+}
+
+/** The real worker process (`workers/main.ts`) on the run's dev server, a test database and task queue. */
+export function spawnTestWorker(opts: { databaseUrl: string; taskQueue: string; home?: string }): ChildProcess {
+  return spawnEntry(
+    'workers/main.ts',
+    {
+      ...process.env,
+      DATABASE_URL: opts.databaseUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      TEMPORAL_TASK_QUEUE: opts.taskQueue,
+      ...(opts.home ? { VIBN_HOME: opts.home } : {}),
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+    },
+    'inherit',
+  );
 }
