@@ -14,7 +14,7 @@ import { buildApp } from '../api/app.js';
 import { connectDatabase } from '../db/client.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { runMigrations } from '../db/migrate.js';
-import { createDemoRepository } from '../demo/create-demo-repo.js';
+import { runGit } from '../runtime/git/run-git.js';
 import { newAdminToken } from '../lib/admin-token.js';
 import { loadConfig } from '../lib/config.js';
 import type { Scenario } from '../llm/scenario.js';
@@ -76,7 +76,7 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
   const client = new Client({ connection: server.env.connection, namespace: 'default' });
   const adminToken = newAdminToken();
   const app = buildApp({ pool: database.pool, db: database.db, temporal: server.env.connection, client, taskQueue, requestSettings: settings, logger: log, adminToken });
-  const remote = await createDemoRepository({ stateDir: home });
+  const remote = await createPlainRepository(home);
   const call = async (method: 'GET' | 'POST', route: string, payload?: object) => {
     const res = await app.inject({ method, url: route, payload, headers: { authorization: `Bearer ${adminToken}` } });
     return res.json();
@@ -93,4 +93,20 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
       await fs.rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A bare repository holding one README and no checks, so a benchmark measures scheduling and git, not a
+ * project's test suite.
+ */
+async function createPlainRepository(home: string) {
+  const work = path.join(home, 'plain-work');
+  const bareDir = path.join(home, 'git', 'plain.git');
+  await fs.mkdir(work, { recursive: true });
+  await runGit(work, ['init', '--quiet', '--initial-branch=main']);
+  await fs.writeFile(path.join(work, 'README.md'), '# bench\n');
+  await runGit(work, ['add', '-A']);
+  await runGit(work, ['commit', '--quiet', '-m', 'Initial commit']);
+  await runGit(home, ['clone', '--quiet', '--bare', work, bareDir]);
+  return { remoteUrl: bareDir, bareDir };
 }
