@@ -2,18 +2,14 @@
  * A real stack for benchmarks, as the tests have: a Temporal dev server, a fresh database (DATABASE_URL's
  * server or an embedded Postgres), a worker on the given scripted scenarios and the API in-process.
  */
-import { randomUUID } from 'node:crypto';
+import { createBenchDatabase } from './database.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from '../api/app.js';
-import { connectDatabase } from '../db/client.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
-import { runMigrations } from '../db/migrate.js';
 import { runGit } from '../runtime/git/run-git.js';
 import { newAdminToken } from '../lib/admin-token.js';
 import { loadConfig } from '../lib/config.js';
@@ -32,28 +28,8 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
   await fs.chmod(home, 0o755);
   const stops: Array<() => Promise<unknown>> = [];
 
-  let serverUrl = config.database.url;
-  if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres(path.join(home, 'postgres'), 54_329, log);
-    stops.push(() => embedded.stop());
-    serverUrl = embedded.url;
-  }
-  const name = `vibn_bench_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  const database = connectDatabase(url.toString(), { max: 20 });
-  stops.push(async () => {
-    await database.close();
-    const again = new pg.Client({ connectionString: serverUrl });
-    await again.connect();
-    await again.query(`drop database if exists ${name} with (force)`);
-    await again.end();
-  });
+  const { database, stop: dropDatabase } = await createBenchDatabase({ serverUrl: config.database.url, home, embeddedPort: 54_329, log });
+  stops.push(dropDatabase);
 
   const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir }, log);
   const server = await startDevServer({ executable: cli.executable, namespace: 'default' });

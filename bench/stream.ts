@@ -4,18 +4,16 @@
  * the old way, by a client polling GET /api/conversations/:id/events every second. All on loopback, one
  * process (server, clients and writer share its CPU, so the many-subscriber rows are a pessimistic bound).
  */
+import { createBenchDatabase } from './database.js';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { buildApp } from '../api/app.js';
 import { connectDatabase } from '../db/client.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
-import { runMigrations } from '../db/migrate.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { loadConfig } from '../lib/config.js';
@@ -95,28 +93,8 @@ async function main() {
   await fs.chmod(home, 0o755);
   const log = pino({ level: 'warn' });
   const stops: Array<() => Promise<unknown>> = [];
-  let serverUrl = loadConfig().database.url;
-  if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres(path.join(home, 'postgres'), 54_331, log);
-    stops.push(() => embedded.stop());
-    serverUrl = embedded.url;
-  }
-  const name = `vibn_bench_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  const database = connectDatabase(url.toString(), { max: 20 });
-  stops.push(async () => {
-    await database.close();
-    const again = new pg.Client({ connectionString: serverUrl });
-    await again.connect();
-    await again.query(`drop database if exists ${name} with (force)`);
-    await again.end();
-  });
+  const { database, stop: dropDatabase } = await createBenchDatabase({ serverUrl: loadConfig().database.url, home, embeddedPort: 54_331, log });
+  stops.push(dropDatabase);
   // Nothing here talks to Temporal: a lazy connection to a closed port is never dialled.
   const temporal = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
   const app = buildApp({
