@@ -47,4 +47,11 @@ describe('loadConfig', () => {
     expect(config.llm.prices.m).toEqual({ inputPerMTok: 1, outputPerMTok: 2, cachedPerMTok: 0.1 });
     expect(() => loadConfig({ LLM_PRICES: 'nope' })).toThrow(/LLM_PRICES: must be JSON/);
   });
+
+  it('runs Claude on Vertex AI with a Google Cloud project instead of an Anthropic key', () => {
+    const { llm } = loadConfig({ ANTHROPIC_VERTEX_PROJECT_ID: 'acme-prod', TIER_A_MODEL: 'anthropic:claude-haiku' });
+    expect(llm.anthropic.vertex).toEqual({ projectId: 'acme-prod', region: 'us-east5' });
+    expect(llm.tiers.A).toEqual({ provider: 'anthropic', model: 'claude-haiku' });
+    expect(llm.scriptedBecause).toBeUndefined();
+  });
 });

@@ -55,6 +55,8 @@ const envSchema = z.object({
   AGENT_MAX_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   ANTHROPIC_API_KEY: optionalText,
   ANTHROPIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  ANTHROPIC_VERTEX_PROJECT_ID: optionalText,
+  ANTHROPIC_VERTEX_REGION: z.string().min(1).default('us-east5'),
   GEMINI_API_KEY: optionalText,
   GEMINI_BASE_URL: optionalText.pipe(z.url().optional()),
   TIER_A_MODEL: optionalText.pipe(tierModelSchema.optional()),
@@ -129,7 +131,8 @@ export type LlmConfig = {
   tiers: Record<Tier, TierModel>;
   /** Why every tier plays scripts instead of calling a model, when that is the case. */
   scriptedBecause?: string;
-  anthropic: { apiKey?: string; baseURL?: string };
+  /** Direct API key, or Claude on Vertex AI in a Google Cloud project (application default credentials). */
+  anthropic: { apiKey?: string; baseURL?: string; vertex?: { projectId: string; region: string } };
   gemini: { apiKey?: string; baseURL?: string };
   webSearch: boolean;
   prices: PriceTable;
@@ -145,12 +148,16 @@ const KEY_FOR: Record<string, 'ANTHROPIC_API_KEY' | 'GEMINI_API_KEY'> = { anthro
 function resolveLlmConfig(e: z.infer<typeof envSchema>): LlmConfig {
   const configured = { A: e.TIER_A_MODEL, B: e.TIER_B_MODEL, C: e.TIER_C_MODEL };
   const base = {
-    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseURL: e.ANTHROPIC_BASE_URL,
+      vertex: e.ANTHROPIC_VERTEX_PROJECT_ID ? { projectId: e.ANTHROPIC_VERTEX_PROJECT_ID, region: e.ANTHROPIC_VERTEX_REGION } : undefined,
+    },
     gemini: { apiKey: e.GEMINI_API_KEY, baseURL: e.GEMINI_BASE_URL },
     webSearch: e.WEB_SEARCH === 'on',
     prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
   };
-  if (!e.ANTHROPIC_API_KEY && !e.GEMINI_API_KEY && !Object.values(configured).some(Boolean)) {
+  if (!e.ANTHROPIC_API_KEY && !e.ANTHROPIC_VERTEX_PROJECT_ID && !e.GEMINI_API_KEY && !Object.values(configured).some(Boolean)) {
     const scripted: TierModel = { provider: 'scripted', model: 'scenarios' };
     return { ...base, tiers: { A: scripted, B: scripted, C: scripted }, scriptedBecause: 'no model keys are set (ANTHROPIC_API_KEY, GEMINI_API_KEY)' };
   }
@@ -159,6 +166,8 @@ function resolveLlmConfig(e: z.infer<typeof envSchema>): LlmConfig {
   ) as Record<Tier, TierModel>;
   const missing = TIERS.filter((tier) => {
     const key = KEY_FOR[tiers[tier].provider];
+    // Claude on Vertex needs no Anthropic key, only its Google Cloud project.
+    if (tiers[tier].provider === 'anthropic' && e.ANTHROPIC_VERTEX_PROJECT_ID) return false;
     return key && !e[key];
   }).map((tier) => `TIER_${tier}_MODEL=${tiers[tier].provider}:${tiers[tier].model} needs ${KEY_FOR[tiers[tier].provider]}`);
   if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join('; ')}`);

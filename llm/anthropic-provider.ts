@@ -3,6 +3,8 @@
  * caching on the stable prefix (tools and system prompt) and Anthropic's server-side web search. The SDK never
  * retries: a failed call becomes an LlmError and Temporal decides whether and when to try again.
  */
+import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
+import { OAuth2Client } from 'google-auth-library';
 import Anthropic, { AnthropicError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type {
   ContentBlock as WireContentBlock,
@@ -31,7 +33,12 @@ export const JSON_INSTRUCTION =
 export const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search', max_uses: 5 } as const;
 
 export type AnthropicProviderOptions = {
-  apiKey: string;
+  apiKey?: string;
+  /**
+   * Claude on Google Vertex AI instead of Anthropic's API (the seed's setup). Without an access token the
+   * client uses Google's application default credentials.
+   */
+  vertex?: { projectId: string; region: string; accessToken?: string };
   /** Defaults to the public API; tests point it at a local fake. The environment is never read here. */
   baseURL?: string;
   /** Only 0 is accepted: Temporal owns retries, the SDK must not add its own. */
@@ -42,18 +49,27 @@ export type AnthropicProviderOptions = {
 
 export class AnthropicProvider implements LlmProvider {
   readonly name = PROVIDER;
-  private readonly client: Anthropic;
+  /** Only `messages.create` is used; the Vertex client's messages resource has that and no batches. */
+  private readonly client: { messages: Pick<Anthropic['messages'], 'create'> };
   private readonly apiKey: string;
 
   constructor(options: AnthropicProviderOptions) {
+    const common = { maxRetries: 0, timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+    if (options.vertex) {
+      this.apiKey = options.vertex.accessToken ?? '';
+      this.client = new AnthropicVertex({
+        ...common,
+        projectId: options.vertex.projectId,
+        region: options.vertex.region,
+        // A given token is used as it is; otherwise Google's application default credentials are.
+        ...(options.vertex.accessToken ? { authClient: tokenClient(options.vertex.accessToken) } : {}),
+        ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      });
+      return;
+    }
     if (!options.apiKey) throw new LlmError('unauthorized', 'The Anthropic API key is empty.', PROVIDER);
     this.apiKey = options.apiKey;
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL ?? DEFAULT_BASE_URL,
-      maxRetries: 0,
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
+    this.client = new Anthropic({ ...common, apiKey: options.apiKey, baseURL: options.baseURL ?? DEFAULT_BASE_URL });
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
@@ -182,4 +198,11 @@ export function fromWireMessage(message: Message): LlmResponse {
 
 function stopReasonOf(reason: Message['stop_reason']): LlmResponse['stopReason'] {
   return reason === 'end_turn' || reason === 'tool_use' || reason === 'max_tokens' ? reason : 'other';
+}
+
+/** A Google auth client that presents one access token (for a token minted elsewhere, and for tests). */
+function tokenClient(accessToken: string): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: accessToken, expiry_date: Date.now() + 55 * 60_000 });
+  return client;
 }

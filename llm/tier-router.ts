@@ -32,7 +32,7 @@ export function createTierRouter(config: LlmConfig, scenarios: Scenario[]): Tier
   const providerFor = (name: ProviderName): LlmProvider => {
     let provider = providers.get(name);
     if (!provider) {
-      if (name === 'anthropic') provider = new AnthropicProvider({ apiKey: config.anthropic.apiKey!, baseURL: config.anthropic.baseURL });
+      if (name === 'anthropic') provider = new AnthropicProvider({ apiKey: config.anthropic.apiKey, vertex: config.anthropic.vertex, baseURL: config.anthropic.baseURL });
       else if (name === 'gemini') provider = new GeminiProvider({ apiKey: config.gemini.apiKey!, baseURL: config.gemini.baseURL });
       else provider = new ScriptedProvider(scenarios);
       providers.set(name, provider);

@@ -76,7 +76,10 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     fake.requests.push({ method: req.method ?? '', path, headers: redact(req.headers), apiKeyPresent: hasApiKey(req), body });
 
-    if (req.method !== 'POST' || path !== '/v1/messages') {
+    // Claude on Vertex AI: the same body (the model in the path), at …/publishers/anthropic/models/<model>:rawPredict.
+    const vertexModel = /\/publishers\/anthropic\/models\/([^/:]+):rawPredict$/.exec(path)?.[1];
+    if (vertexModel && typeof body === 'object' && body) (body as Record<string, unknown>).model ??= decodeURIComponent(vertexModel);
+    if (req.method !== 'POST' || (path !== '/v1/messages' && !vertexModel)) {
       return send(res, 404, anthropicError(404, `fake Anthropic server: no route ${req.method} ${path}`));
     }
     // Queued replies first (to script a failure before the normal flow), then the responder, if any.
