@@ -54,4 +54,10 @@ describe('loadConfig', () => {
     expect(llm.tiers.A).toEqual({ provider: 'anthropic', model: 'claude-haiku' });
     expect(llm.scriptedBecause).toBeUndefined();
   });
+
+  it('runs Gemini on Vertex AI with a Google Cloud project instead of a Gemini key', () => {
+    const { llm } = loadConfig({ ANTHROPIC_API_KEY: 'a', GEMINI_VERTEX_PROJECT_ID: 'acme-prod' });
+    expect(llm.gemini.vertex).toEqual({ project: 'acme-prod', location: 'us-central1' });
+    expect(llm.tiers.A).toEqual({ provider: 'gemini', model: 'gemini-2.5-flash' });
+  });
 });

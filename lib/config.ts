@@ -58,6 +58,8 @@ const envSchema = z.object({
   ANTHROPIC_VERTEX_PROJECT_ID: optionalText,
   ANTHROPIC_VERTEX_REGION: z.string().min(1).default('us-east5'),
   GEMINI_API_KEY: optionalText,
+  GEMINI_VERTEX_PROJECT_ID: optionalText,
+  GEMINI_VERTEX_LOCATION: z.string().min(1).default('us-central1'),
   GEMINI_BASE_URL: optionalText.pipe(z.url().optional()),
   TIER_A_MODEL: optionalText.pipe(tierModelSchema.optional()),
   TIER_B_MODEL: optionalText.pipe(tierModelSchema.optional()),
@@ -133,7 +135,8 @@ export type LlmConfig = {
   scriptedBecause?: string;
   /** Direct API key, or Claude on Vertex AI in a Google Cloud project (application default credentials). */
   anthropic: { apiKey?: string; baseURL?: string; vertex?: { projectId: string; region: string } };
-  gemini: { apiKey?: string; baseURL?: string };
+  /** Direct API key, or Gemini on Vertex AI in a Google Cloud project (application default credentials). */
+  gemini: { apiKey?: string; baseURL?: string; vertex?: { project: string; location: string } };
   webSearch: boolean;
   prices: PriceTable;
 };
@@ -153,11 +156,16 @@ function resolveLlmConfig(e: z.infer<typeof envSchema>): LlmConfig {
       baseURL: e.ANTHROPIC_BASE_URL,
       vertex: e.ANTHROPIC_VERTEX_PROJECT_ID ? { projectId: e.ANTHROPIC_VERTEX_PROJECT_ID, region: e.ANTHROPIC_VERTEX_REGION } : undefined,
     },
-    gemini: { apiKey: e.GEMINI_API_KEY, baseURL: e.GEMINI_BASE_URL },
+    gemini: {
+      apiKey: e.GEMINI_API_KEY,
+      baseURL: e.GEMINI_BASE_URL,
+      vertex: e.GEMINI_VERTEX_PROJECT_ID ? { project: e.GEMINI_VERTEX_PROJECT_ID, location: e.GEMINI_VERTEX_LOCATION } : undefined,
+    },
     webSearch: e.WEB_SEARCH === 'on',
     prices: { ...DEFAULT_PRICES, ...e.LLM_PRICES },
   };
-  if (!e.ANTHROPIC_API_KEY && !e.ANTHROPIC_VERTEX_PROJECT_ID && !e.GEMINI_API_KEY && !Object.values(configured).some(Boolean)) {
+  const vertex = Boolean(e.ANTHROPIC_VERTEX_PROJECT_ID || e.GEMINI_VERTEX_PROJECT_ID);
+  if (!e.ANTHROPIC_API_KEY && !e.GEMINI_API_KEY && !vertex && !Object.values(configured).some(Boolean)) {
     const scripted: TierModel = { provider: 'scripted', model: 'scenarios' };
     return { ...base, tiers: { A: scripted, B: scripted, C: scripted }, scriptedBecause: 'no model keys are set (ANTHROPIC_API_KEY, GEMINI_API_KEY)' };
   }
@@ -168,6 +176,7 @@ function resolveLlmConfig(e: z.infer<typeof envSchema>): LlmConfig {
     const key = KEY_FOR[tiers[tier].provider];
     // Claude on Vertex needs no Anthropic key, only its Google Cloud project.
     if (tiers[tier].provider === 'anthropic' && e.ANTHROPIC_VERTEX_PROJECT_ID) return false;
+    if (tiers[tier].provider === 'gemini' && e.GEMINI_VERTEX_PROJECT_ID) return false;
     return key && !e[key];
   }).map((tier) => `TIER_${tier}_MODEL=${tiers[tier].provider}:${tiers[tier].model} needs ${KEY_FOR[tiers[tier].provider]}`);
   if (missing.length) throw new ConfigError(`Invalid configuration: ${missing.join('; ')}`);

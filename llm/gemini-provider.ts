@@ -3,6 +3,7 @@
  * API with a key, or Vertex AI with project and location). The SDK never retries: Temporal owns retries, so every
  * failure surfaces at once as an LlmError that says whether trying again can help.
  */
+import { OAuth2Client } from 'google-auth-library';
 import {
   ApiError,
   FinishReason,
@@ -19,7 +20,7 @@ import type { ContentBlock, LlmMessage, LlmProvider, LlmRequest, LlmResponse, To
 
 export type GeminiProviderOptions =
   | { apiKey: string; baseURL?: string }
-  | { vertexai: true; project: string; location: string; baseURL?: string };
+  | { vertexai: true; project: string; location: string; baseURL?: string; accessToken?: string };
 
 // Gemini may return a call without an id; we then make one from the turn and position, so a retried call with the
 // same conversation yields the same ids. Such ids are ours alone and are not sent back to the API.
@@ -41,10 +42,17 @@ export class GeminiProvider implements LlmProvider {
     // Explicit `vertexai` so GOOGLE_GENAI_USE_VERTEXAI in the environment cannot switch the backend behind our back.
     const sdkOptions: GoogleGenAIOptions =
       'vertexai' in options
-        ? { vertexai: true, project: options.project, location: options.location, httpOptions }
+        ? {
+            vertexai: true,
+            project: options.project,
+            location: options.location,
+            httpOptions,
+            // A given token is used as it is; otherwise Google's application default credentials are.
+            ...(options.accessToken ? { googleAuthOptions: { authClient: tokenClient(options.accessToken) } } : {}),
+          }
         : { vertexai: false, apiKey: options.apiKey, httpOptions };
     this.client = new GoogleGenAI(sdkOptions);
-    this.secret = 'apiKey' in options ? options.apiKey : undefined;
+    this.secret = 'apiKey' in options ? options.apiKey : options.accessToken;
   }
 
   async complete(request: LlmRequest): Promise<LlmResponse> {
@@ -211,4 +219,11 @@ function readErrorBody(raw: string): { message: string; retryAfterMs?: number } 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A Google auth client that presents one access token (for a token minted elsewhere, and for tests). */
+function tokenClient(accessToken: string): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: accessToken, expiry_date: Date.now() + 55 * 60_000 });
+  return client;
 }

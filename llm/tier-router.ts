@@ -33,7 +33,10 @@ export function createTierRouter(config: LlmConfig, scenarios: Scenario[]): Tier
     let provider = providers.get(name);
     if (!provider) {
       if (name === 'anthropic') provider = new AnthropicProvider({ apiKey: config.anthropic.apiKey, vertex: config.anthropic.vertex, baseURL: config.anthropic.baseURL });
-      else if (name === 'gemini') provider = new GeminiProvider({ apiKey: config.gemini.apiKey!, baseURL: config.gemini.baseURL });
+      else if (name === 'gemini') {
+        const { vertex, apiKey, baseURL } = config.gemini;
+        provider = new GeminiProvider(vertex ? { vertexai: true, ...vertex, baseURL } : { apiKey: apiKey!, baseURL });
+      }
       else provider = new ScriptedProvider(scenarios);
       providers.set(name, provider);
     }
