@@ -123,3 +123,26 @@ describe('the task graph', () => {
     expect(done.tasks).toEqual([]);
   });
 });
+
+describe("an agent's wall-time limit", () => {
+  let h: Awaited<ReturnType<typeof startRequestHarness>>;
+  beforeAll(async () => {
+    const slow = scenarioSchema.parse({
+      name: 'slow',
+      match: '^slow\\b',
+      assist: [planReply('Think for a long time')],
+      advisors: { code: { summary: 'x', tasks: [{ title: 'x', instructions: 'x', complexity: 'simple' }] } },
+      orchestrator: [{ tasks: [task('ponder', [], 'C')] }],
+      agents: { ponder: [{ tool: 'list_files', input: {}, delayMs: 2_500 }, { tool: 'finish', input: { summary: 'done' } }] },
+    });
+    h = await startRequestHarness([slow], { agentMaxWallMs: 1_000 });
+  });
+  afterAll(() => h?.stop());
+
+  it('ends an attempt that outlives it, in plain words', async () => {
+    const projectId = await h.createProject();
+    const { done } = await h.runConfirmed(projectId, 'slow thinking');
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/"Task ponder" could not be done \(The task ran out of time/);
+  });
+});

@@ -3,7 +3,7 @@
  * `finish` or runs out of steps or time. Every turn and every tool call is its own activity, so a crashed
  * worker resumes at the step it was on. Transcripts live in Postgres; this history carries ids and flags.
  */
-import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import type { Tier } from '../core/plan.js';
 import { db, git, llm, tool } from './activity-profiles.js';
 import { budgetPauseOf } from './budget.js';
@@ -67,13 +67,18 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
       dependencies: input.dependencies,
       conflicts,
     });
-    const deadline = workflowInfo().startTime.getTime() + input.maxWallMs;
+    // A durable timer marks the end of the attempt's wall time; turns check the mark between steps.
+    let outOfTime = false;
+    void sleep(input.maxWallMs).then(
+      () => (outOfTime = true),
+      () => undefined, // cancelled with the task: nothing to mark
+    );
     let idle = 0;
     let lastFailure = '';
     let repeated = 0;
     let failedChecks = 0;
     for (let turn = 0; turn < input.maxSteps; turn++) {
-      if (Date.now() > deadline) {
+      if (outOfTime) {
         const error = `The task ran out of time (${Math.round(input.maxWallMs / 60_000)} min) before it was finished.`;
         await end('failed', '', error);
         return { status: 'failed', summary: '', changedFiles: [...changed], error };
