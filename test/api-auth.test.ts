@@ -3,13 +3,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
 import { agentSessions, deploys } from '../db/schema.js';
-import { loadConfig } from '../lib/config.js';
-import { bearer, TEST_ADMIN_TOKEN } from './helpers/api-auth.js';
+import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
 
@@ -44,17 +42,7 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     database = await createTestDatabase(inject('databaseUrl'));
     temporal = await connectTestClient();
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-auth-'));
-    app = buildApp({
-      pool: database.pool,
-      db: database.db,
-      temporal: temporal.connection,
-      client: temporal.client,
-      taskQueue: temporal.taskQueue,
-      requestSettings: loadConfig({}).requests,
-      logger: pino({ level: 'silent' }),
-      home,
-      adminToken: TEST_ADMIN_TOKEN,
-    });
+    app = buildApp(testAppDeps(database, temporal, { home }));
     ids.a = await createProject('alpha');
     ids.b = await createProject('bravo');
     tokens.a = await issueToken(ids.a);

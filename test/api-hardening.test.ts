@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp, type AppDeps } from '../api/app.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
-import { loadConfig } from '../lib/config.js';
-import { bearer, TEST_ADMIN_TOKEN } from './helpers/api-auth.js';
+import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
 
@@ -17,17 +15,7 @@ describe('API hardening: request ids, CORS, rate limits, OpenAPI, Temporal UI li
   const apps: FastifyInstance[] = [];
 
   const make = (over: Partial<AppDeps> = {}) => {
-    const app = buildApp({
-      pool: database.pool,
-      db: database.db,
-      temporal: temporal.connection,
-      client: temporal.client,
-      taskQueue: temporal.taskQueue,
-      requestSettings: loadConfig({}).requests,
-      logger: pino({ level: 'silent' }),
-      adminToken: TEST_ADMIN_TOKEN,
-      ...over,
-    });
+    const app = buildApp(testAppDeps(database, temporal, over));
     apps.push(app);
     return app;
   };

@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
@@ -9,8 +8,7 @@ import { setProjectSecret } from '../db/queries/project-secrets.js';
 import { listRecentRepoEvents } from '../db/queries/repo-events.js';
 import { deploys, projects } from '../db/schema.js';
 import { createDemoRepository } from '../demo/create-demo-repo.js';
-import { loadConfig } from '../lib/config.js';
-import { TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
+import { testAppDeps, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { testDeps } from './helpers/deps.js';
 import { eventually } from './helpers/poll.js';
@@ -54,16 +52,7 @@ describe('Gitea webhook and deploys API', () => {
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
     temporal = await connectTestClient();
-    app = withAdminToken(buildApp({
-      pool: database.pool,
-      db: database.db,
-      temporal: temporal.connection,
-      client: temporal.client,
-      taskQueue: temporal.taskQueue,
-      requestSettings: loadConfig({}).requests,
-      logger: pino({ level: 'silent' }),
-      adminToken: TEST_ADMIN_TOKEN,
-    }));
+    app = withAdminToken(buildApp(testAppDeps(database, temporal)));
     const [row] = await database.db.insert(projects).values({ name: 'Bakery', repoUrl: '/srv/git/bakery.git', deploy: { kind: 'none' } }).returning();
     projectId = row!.id;
     await setProjectSecret(database.db, projectId, 'gitea_webhook_secret', SECRET);
