@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import { ApiError } from './errors.js';
 
 /**
@@ -15,4 +15,22 @@ export function withinDeadline<R>(client: Client, call: () => Promise<R>): Promi
 /** The answer when Temporal did not take a start or signal: the founder can send it again. */
 export function temporalUnavailable(message: string, cause: unknown): ApiError {
   return new ApiError(503, 'temporal_unavailable', message, undefined, cause);
+}
+
+/**
+ * Starts a workflow once, under the API's deadline. A run with the same id that exists, or existed, counts as
+ * started (REJECT_DUPLICATE): a retried POST never redoes the work. Any other failure is thrown.
+ */
+export async function startWorkflowOnce(
+  client: Client,
+  workflowType: string,
+  options: Pick<WorkflowStartOptions, 'taskQueue' | 'workflowId' | 'args' | 'typedSearchAttributes'>,
+): Promise<void> {
+  try {
+    await withinDeadline(client, () =>
+      client.workflow.start(workflowType, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

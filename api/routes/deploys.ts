@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +9,7 @@ import type { AppDeps } from '../app.js';
 import { requireAccess } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
-import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
+import { startWorkflowOnce, temporalUnavailable } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
 
 type DeployDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue'>;
@@ -91,20 +90,15 @@ export function deployRoutes(app: FastifyInstance, deps: DeployDeps) {
     const deployId = newDeployId(projectId, sourceDeployId, key);
     const workflowId = redeployWorkflowId(deployId);
     const input: RedeployInput = { projectId, deployId, commit: source.commit, sourceDeployId };
-    try {
-      await withinDeadline(deps.client, () =>
-        deps.client.workflow.start('redeployWorkflow', {
-          taskQueue: deps.taskQueue,
-          workflowId,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [input],
-          typedSearchAttributes: [{ key: PROJECT_ID, value: projectId }],
-        }),
-      );
-    } catch (err) {
-      // A retried POST with the same key: the redeploy already runs (or ran); answer as the first time.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable('The redeploy could not be started; send it again', err);
-    }
+    // A retried POST with the same key finds the redeploy already running (or run) and answers as the first time.
+    await startWorkflowOnce(deps.client, 'redeployWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [{ key: PROJECT_ID, value: projectId }],
+    }).catch((err) => {
+      throw temporalUnavailable('The redeploy could not be started; send it again', err);
+    });
     return reply.code(202).send({ deployId, workflowId, commit: source.commit, sourceDeployId });
   });
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PROJECT_ID, SESSION_STATUS } from '../../core/search-attributes.js';
@@ -14,7 +13,7 @@ import type { AppDeps } from '../app.js';
 import { requireAccess } from '../auth.js';
 import { parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
-import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
+import { startWorkflowOnce, temporalUnavailable } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
 
 type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'requestSettings'>;
@@ -31,24 +30,16 @@ const NOT_STARTED = 'The request was saved but could not be started; send it aga
  * Starts a conversation's request workflow, or does nothing when its run exists. A closed run is never started
  * again (REJECT_DUPLICATE): a retried POST after the request finished must not redo the work.
  */
-async function ensureWorkflowStarted(deps: RequestDeps, workflowId: string, input: RequestInput): Promise<void> {
-  try {
-    await withinDeadline(deps.client, () =>
-      deps.client.workflow.start('requestWorkflow', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [input],
-        typedSearchAttributes: [
-          { key: PROJECT_ID, value: input.projectId },
-          { key: SESSION_STATUS, value: 'assisting' },
-        ],
-      }),
-    );
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw err;
-  }
+function ensureWorkflowStarted(deps: RequestDeps, workflowId: string, input: RequestInput): Promise<void> {
+  return startWorkflowOnce(deps.client, 'requestWorkflow', {
+    taskQueue: deps.taskQueue,
+    workflowId,
+    args: [input],
+    typedSearchAttributes: [
+      { key: PROJECT_ID, value: input.projectId },
+      { key: SESSION_STATUS, value: 'assisting' },
+    ],
+  });
 }
 
 /** POST /api/projects/:projectId/requests: the founder's new request, answered 202 once its workflow runs. */
