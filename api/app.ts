@@ -10,12 +10,17 @@ import { registerHardening, requestIdOf, type HttpSettings } from './http-harden
 import { conversationRoutes } from './routes/conversations.js';
 import { deployRoutes } from './routes/deploys.js';
 import { healthRoutes } from './routes/health.js';
+import { memoryRoutes } from './routes/memory.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { treeRoutes } from './routes/tree.js';
 import { projectRoutes } from './routes/projects.js';
 import { requestRoutes } from './routes/requests.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { streamRoutes } from './stream/routes.js';
+import { consoleRoutes, sendConsolePage, wantsConsolePage } from './console.js';
+import { terminalRoutes } from './terminal/routes.js';
+import { ticketIssuer } from './tickets.js';
 
 export type AppDeps = {
   pool: pg.Pool;
@@ -40,6 +45,12 @@ export type AppDeps = {
   http?: HttpSettings;
   /** Base URL of the Temporal Web UI; conversations link to their workflow there when it is set. */
   temporalUiUrl?: string;
+  /** The built web console (console/dist), served at /; without it / answers 404. */
+  consoleDir?: string;
+  /** Run terminal shells without bubblewrap (only where the operator said VIBN_UNSANDBOXED=1). */
+  unsandboxed?: boolean;
+  /** A terminal with neither input nor output for this long is closed. */
+  terminalIdleMs?: number;
 };
 
 const API_VERSION = '0.1.0';
@@ -64,22 +75,29 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url}` } }),
+    deps.consoleDir && wantsConsolePage(req)
+      ? sendConsolePage(reply)
+      : reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
   registerHardening(app, deps.http ?? {}, API_VERSION);
+  const tickets = ticketIssuer(deps.adminToken);
   // Once CORS has loaded, so its headers are on a 401 too (a browser could not read the refusal otherwise).
-  app.after(() => registerAuth(app, deps));
+  app.after(() => registerAuth(app, { ...deps, tickets }));
   // In a plugin, so the rate limit and the OpenAPI document (registered above) see every route as it is added.
   void app.register(async (api) => {
     healthRoutes(api, deps);
     if (deps.home) sessionRoutes(api, { db: deps.db, home: deps.home });
+    if (deps.home) treeRoutes(api, { db: deps.db, home: deps.home });
+    memoryRoutes(api, deps);
     projectRoutes(api, deps);
-    tokenRoutes(api, deps);
+    tokenRoutes(api, { ...deps, tickets });
     requestRoutes(api, deps);
     conversationRoutes(api, deps);
     deployRoutes(api, deps);
     webhookRoutes(api, deps);
     streamRoutes(api, deps, { authorize: conversationReader(deps.db) });
+    if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, idleMs: deps.terminalIdleMs });
   });
+  if (deps.consoleDir) consoleRoutes(app, deps.consoleDir);
   return app;
 }

@@ -10,6 +10,8 @@ import type { Db } from '../db/client.js';
 import { getConversationHead } from '../db/queries/conversation-views.js';
 import { findProjectByTokenHash } from '../db/queries/projects.js';
 import { ApiError } from './errors.js';
+import { CONSOLE_WILDCARD } from './console.js';
+import type { TicketIssuer } from './tickets.js';
 
 /** The caller a valid bearer token names. */
 export type Principal = { kind: 'admin' } | { kind: 'project'; projectId: string };
@@ -45,6 +47,12 @@ export function needsBearer(routePath: string): boolean {
   return !(routePath === '/api/docs' || routePath.startsWith('/api/docs/'));
 }
 
+/**
+ * Routes a browser opens as a WebSocket or EventSource, which cannot carry an Authorization header: these also
+ * take a stream ticket in `?ticket=` (see tickets.ts).
+ */
+export const TICKET_ROUTES: ReadonlySet<string> = new Set(['/api/stream', '/api/conversations/:id/stream', '/api/projects/:projectId/terminal']);
+
 const unauthorized = (code: string, message: string) => new ApiError(401, code, message, 'authorization');
 
 function bearerOf(header: string | undefined): string | undefined {
@@ -53,7 +61,7 @@ function bearerOf(header: string | undefined): string | undefined {
 }
 
 /** Adds the hook that authenticates every request to a bearer route, answering 401 for no or a bad token. */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: string }) {
+export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: string; tickets: TicketIssuer }) {
   if (deps.adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
   const adminHash = hashToken(deps.adminToken);
   app.decorateRequest('principal', undefined);
@@ -61,9 +69,18 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: s
     // A CORS preflight carries no credentials by design; it reaches no handler.
     if (req.method === 'OPTIONS') return;
     // The matched route's pattern, so no spelling of the URL slips past; the raw path for unknown routes.
-    const routePath = req.routeOptions.url ?? req.url.split('?')[0] ?? '';
+    // The console's static wildcard matches any path, so for it the raw path decides (an /api typo still needs a token).
+    const matched = req.routeOptions.url;
+    const routePath = matched && matched !== CONSOLE_WILDCARD ? matched : (req.url.split('?')[0] ?? '');
     if (!needsBearer(routePath)) return;
     const token = bearerOf(req.headers.authorization);
+    const ticket = (req.query as { ticket?: unknown } | undefined)?.ticket;
+    if (!token && typeof ticket === 'string' && TICKET_ROUTES.has(routePath)) {
+      const principal = deps.tickets.verify(ticket);
+      if (!principal) throw unauthorized('invalid_ticket', 'The stream ticket is not valid or has expired; ask POST /api/stream/tickets for a new one');
+      req.principal = principal;
+      return;
+    }
     if (!token) throw unauthorized('unauthorized', 'Send Authorization: Bearer <token>, the admin token or the project token');
     const hash = hashToken(token);
     if (sameDigest(hash, adminHash)) {
@@ -81,7 +98,7 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: s
   });
 }
 
-function principalOf(req: FastifyRequest): Principal {
+export function principalOf(req: FastifyRequest): Principal {
   // Only reachable if a bearer route was wired outside the hook's reach: refuse rather than serve.
   if (!req.principal) throw unauthorized('unauthorized', 'Send Authorization: Bearer <token>');
   return req.principal;

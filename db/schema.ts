@@ -33,6 +33,8 @@ export const projects = pgTable(
     /** Deployer settings, e.g. {kind: 'command', command: '...'} or {kind: 'coolify', ...}; never secrets in clear. */
     deploy: jsonb('deploy').$type<Record<string, unknown>>(),
     timezone: text('timezone').notNull().default('UTC'),
+    /** The founder's local time (HH:MM, in `timezone`) for the morning briefing. */
+    briefingTime: text('briefing_time').notNull().default('08:00'),
     /** Hash of the project's API token; the token itself is shown once and never stored. */
     tokenHash: text('token_hash'),
     /**

@@ -17,6 +17,8 @@ const PATTERNS: RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /(\bBearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi,
   /(\/\/[^/\s:@]+:)[^@\s/]+(@)/g, // credentials inside URLs
+  /\bvibn_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}/g, // our project tokens
+  /([?&](?:ticket|token)=)[^&\s"#]+/gi, // stream tickets and tokens in query strings (browsers' WebSockets)
 ];
 
 export const REDACTED = '[redacted]';

@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
-import { agentSessions, deploys } from '../db/schema.js';
+import { advisorMemory, agentSessions, deploys } from '../db/schema.js';
 import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** One route of the API, called on project B's resources; `admin` routes refuse every project token. */
 type Route = { method: Method; pattern: string; url: () => string; body?: object; admin?: boolean; streams?: boolean };
 
@@ -20,7 +20,7 @@ describe('API auth: admin token, project tokens, one project never reaching anot
   let temporal: Awaited<ReturnType<typeof connectTestClient>>;
   let home: string;
   let app: FastifyInstance;
-  const ids = { a: '', b: '', conversationB: '', sessionB: '', deployB: '' };
+  const ids = { a: '', b: '', conversationB: '', sessionB: '', deployB: '', memoryB: '' };
   const tokens = { a: '', b: '' };
   const started: string[] = [];
 
@@ -62,6 +62,8 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     ids.sessionB = session!.id;
     const [deploy] = await database.db.insert(deploys).values({ projectId: ids.b, kind: 'command', commit: 'abc123' }).returning();
     ids.deployB = deploy!.id;
+    const [memory] = await database.db.insert(advisorMemory).values({ projectId: ids.b, category: 'decision', key: 'pricing', value: 'Keep it free' }).returning();
+    ids.memoryB = memory!.id;
   });
   afterAll(async () => {
     for (const id of started) await temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
@@ -77,6 +79,14 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     { method: 'GET', pattern: '/api/projects', url: () => '/api/projects' },
     { method: 'POST', pattern: '/api/projects', url: () => '/api/projects', body: { name: 'charlie', repoUrl: 'https://x.test/c.git' }, admin: true },
     { method: 'GET', pattern: '/api/projects/:projectId', url: () => `/api/projects/${ids.b}` },
+    { method: 'PATCH', pattern: '/api/projects/:projectId', url: () => `/api/projects/${ids.b}`, body: { timezone: 'Europe/Paris' } },
+    { method: 'GET', pattern: '/api/projects/:projectId/conversations', url: () => `/api/projects/${ids.b}/conversations` },
+    { method: 'GET', pattern: '/api/projects/:projectId/memory', url: () => `/api/projects/${ids.b}/memory` },
+    { method: 'PATCH', pattern: '/api/projects/:projectId/memory/:memoryId', url: () => `/api/projects/${ids.b}/memory/${ids.memoryB}`, body: { value: 'Keep it cheap' } },
+    { method: 'DELETE', pattern: '/api/projects/:projectId/memory/:memoryId', url: () => `/api/projects/${ids.b}/memory/${ids.memoryB}` },
+    { method: 'GET', pattern: '/api/projects/:projectId/tree', url: () => `/api/projects/${ids.b}/tree` },
+    { method: 'GET', pattern: '/api/projects/:projectId/tree/*', url: () => `/api/projects/${ids.b}/tree/README.md` },
+    { method: 'POST', pattern: '/api/stream/tickets', url: () => '/api/stream/tickets' },
     { method: 'PUT', pattern: '/api/projects/:projectId/secrets/:name', url: () => `/api/projects/${ids.b}/secrets/git_token`, body: { value: 'ghp_not_really_a_token' } },
     { method: 'GET', pattern: '/api/projects/:projectId/usage', url: () => `/api/projects/${ids.b}/usage` },
     { method: 'POST', pattern: '/api/projects/:projectId/tokens', url: () => `/api/projects/${ids.b}/tokens`, admin: true },
@@ -97,7 +107,9 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     { method: 'GET', pattern: '/api/sessions/:id/files/*', url: () => `/api/sessions/${ids.sessionB}/files/README.md` },
   ];
   const name = (r: Route) => `${r.method} ${r.pattern}`;
-  const projectRoutes = ROUTES.filter((r) => !r.admin && r.pattern !== '/api/projects');
+  // Routes about the caller rather than a project: a project token gets its own share, never a 403.
+  const callerRoutes = new Set(['/api/projects', '/api/stream/tickets']);
+  const projectRoutes = ROUTES.filter((r) => !r.admin && !callerRoutes.has(r.pattern));
 
   it('covers every bearer route of the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/api/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };

@@ -60,6 +60,19 @@ describe('the demo request, "Add a referral program", through the API', () => {
     expect(testRun?.payload).toMatchObject({ isError: false, output: expect.stringMatching(/exit code: 0/) });
     expect(events.filter((e) => e.kind === 'deploy')).toHaveLength(1);
 
+    // The console's Browse tab and conversation list read the same result.
+    const head = (await runGit(h.remote.bareDir, ['rev-parse', 'main'])).stdout.trim();
+    const tree = (await h.call('GET', `/api/projects/${projectId}/tree`)).body;
+    expect(tree).toMatchObject({ branch: 'main', commit: head, truncated: false });
+    expect(tree.files).toEqual(expect.arrayContaining([{ path: 'src/referral.js', size: expect.any(Number) }]));
+    const file = (await h.call('GET', `/api/projects/${projectId}/tree/public/referral.html`)).body;
+    expect(file).toMatchObject({ path: 'public/referral.html', truncated: false, content: expect.stringContaining('Give a month, get a month') });
+    expect((await h.call('GET', `/api/projects/${projectId}/tree/nope.txt`)).status).toBe(404);
+    expect((await h.call('GET', `/api/projects/${projectId}/tree/..%2Fetc%2Fpasswd`)).status).toBe(400);
+    const list = (await h.call('GET', `/api/projects/${projectId}/conversations`)).body.conversations;
+    expect(list).toEqual([expect.objectContaining({ id: conversationId, status: 'completed', outcome: 'tasked', requestText: 'Add a referral program' })]);
+    expect(done.tasks.every((t) => typeof (t as { costUsd?: unknown }).costUsd === 'number')).toBe(true);
+
     // The Temporal Web UI can list the project's runs by status.
     const listed = await eventually('the run in visibility', async () => {
       const ids: string[] = [];

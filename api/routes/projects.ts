@@ -1,7 +1,8 @@
 import { deploySettingsSchema } from '../../core/deploy-settings.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { createProject, getProject, listProjects } from '../../db/queries/projects.js';
+import { listConversations } from '../../db/queries/conversation-views.js';
+import { createProject, getProject, listProjects, updateProject } from '../../db/queries/projects.js';
 import { PROJECT_SECRET_NAMES, setProjectSecret } from '../../db/queries/project-secrets.js';
 import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
@@ -54,6 +55,9 @@ const timezone = z
     { message: 'must be an IANA time zone such as Europe/Paris' },
   );
 
+/** The founder's local time of day for the morning briefing, 24-hour HH:MM. */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a time of day as HH:MM (24-hour)' });
+
 /** Body of POST /api/projects. */
 export const createProjectBody = z.object({
   name: z.string().trim().min(1).max(200),
@@ -61,9 +65,27 @@ export const createProjectBody = z.object({
   defaultBranch: branch.default('main'),
   deploy: deploySettingsSchema.default({ kind: 'none' }),
   timezone: timezone.default('UTC'),
+  briefingTime: timeOfDay.default('08:00'),
   /** Let agent commands use the network (package installs); see the README for what that exposes. */
   allowNetwork: z.boolean().default(false),
 });
+
+/** Body of PATCH /api/projects/:projectId: any of the settings, at least one. */
+export const updateProjectBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    repoUrl,
+    defaultBranch: branch,
+    deploy: deploySettingsSchema,
+    timezone,
+    briefingTime: timeOfDay,
+    /** USD a month; null goes back to the configured default. */
+    monthlyBudgetUsd: z.number().min(0).max(1_000_000).nullable(),
+    allowNetwork: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'name at least one setting to change' });
 
 /** Loads a project named in a path, or answers 404. */
 export async function requireProject(deps: Pick<AppDeps, 'db'>, projectId: string) {
@@ -75,6 +97,7 @@ export async function requireProject(deps: Pick<AppDeps, 'db'>, projectId: strin
 const projectParams = z.object({ projectId: uuidParam });
 const secretParams = z.object({ projectId: uuidParam, name: z.enum(PROJECT_SECRET_NAMES) });
 const secretBody = z.object({ value: z.string().min(1).max(20_000) }).strict();
+const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
 /** POST /api/projects, GET /api/projects, GET /api/projects/:projectId, its secrets and usage. */
@@ -98,6 +121,27 @@ export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
     const { projectId } = parseInput(projectParams, req.params, 'params');
     requireAccess(req, projectId);
     return requireProject(deps, projectId);
+  });
+
+  const patchDoc = routeDoc({ summary: "Change the project's settings (repo, deploy, timezone, briefing time, budget, network)", tags: ['projects'], params: projectParams, body: updateProjectBody });
+  app.patch('/api/projects/:projectId', { schema: patchDoc }, async (req) => {
+    const { projectId } = parseInput(projectParams, req.params, 'params');
+    requireAccess(req, projectId);
+    const patch = parseInput(updateProjectBody, req.body, 'body');
+    const updated = await updateProject(deps.db, projectId, patch);
+    if (updated === 'name_taken') throw new ApiError(409, 'project_exists', `A project named "${patch.name}" already exists`, 'name');
+    if (!updated) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
+    req.log.info({ projectId, changed: Object.keys(patch) }, 'project settings changed');
+    return updated;
+  });
+
+  const listDoc = routeDoc({ summary: "The project's conversations, newest first", tags: ['projects'], params: projectParams, querystring: listQuery });
+  app.get('/api/projects/:projectId/conversations', { schema: listDoc }, async (req) => {
+    const { projectId } = parseInput(projectParams, req.params, 'params');
+    requireAccess(req, projectId);
+    const { limit } = parseInput(listQuery, req.query, 'query');
+    await requireProject(deps, projectId);
+    return { conversations: await listConversations(deps.db, projectId, limit) };
   });
 
   /** Stores one of the project's secrets (git token, deploy key, deployer token, webhook secret); never read back. */

@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { setProjectTokenHash } from '../../db/queries/projects.js';
 import type { AppDeps } from '../app.js';
-import { hashToken, newProjectToken, requireAdmin } from '../auth.js';
+import { hashToken, newProjectToken, principalOf, requireAdmin } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
+import type { TicketIssuer } from '../tickets.js';
 import { uuidParam } from './projects.js';
 
 const params = z.object({ projectId: uuidParam });
@@ -13,7 +14,7 @@ const params = z.object({ projectId: uuidParam });
  * POST and DELETE /api/projects/:projectId/tokens (admin only): issue the project's API token, or revoke it.
  * One active token per project: issuing a new one revokes the old. The token is shown once; only its hash is kept.
  */
-export function tokenRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
+export function tokenRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'> & { tickets: TicketIssuer }) {
   const noProject = (projectId: string) => new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
 
   app.post(
@@ -40,4 +41,8 @@ export function tokenRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
       return reply.code(204).send();
     },
   );
+
+  /** A short-lived ticket for the same caller, for the WebSocket and EventSource routes a browser opens. */
+  const ticketDoc = routeDoc({ summary: 'A stream ticket (60 s) to open /api/stream, an SSE stream or a terminal with ?ticket=', tags: ['tokens'] });
+  app.post('/api/stream/tickets', { schema: ticketDoc }, async (req, reply) => reply.code(201).send(deps.tickets.issue(principalOf(req))));
 }

@@ -2,7 +2,7 @@
  * The founder's conversations as the API reads and starts them. Reads come from Postgres only, so a
  * conversation can be shown while no worker runs; the request workflow keeps these columns current.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { RequestOutcome, RequestPhase, RequestStatus, TaskStatus } from '../../workflows/request-contract.js';
 import type { Db } from '../client.js';
 import { advisorConversations, agentSessions } from '../schema.js';
@@ -34,7 +34,27 @@ export type ConversationHead = {
 
 export type PlanView = { version: number; summary: string; items: Array<{ module: string; text: string }>; estimatedMinutes: number };
 
-export type TaskRowView = { id: string; title: string; module: string; status: TaskStatus; dependsOn: string[]; sessionId: string };
+export type TaskRowView = {
+  id: string;
+  title: string;
+  module: string;
+  status: TaskStatus;
+  dependsOn: string[];
+  sessionId: string;
+  /** What this task's model calls (every attempt) have cost so far, in USD. */
+  costUsd: number;
+};
+
+/** A line of a project's conversation list. */
+export type ConversationSummary = {
+  id: string;
+  status: RequestStatus;
+  phase: RequestPhase;
+  requestText: string;
+  outcome: RequestOutcome;
+  createdAt: string;
+  updatedAt: string;
+};
 
 export type ConversationView = {
   id: string;
@@ -178,6 +198,7 @@ export async function getConversationView(db: Db, id: string): Promise<Conversat
       dependsOn: sql<unknown>`${agentSessions.plan}->'dependsOn'`,
       module: agentSessions.module,
       status: agentSessions.status,
+      costUsd: sql<string>`(select coalesce(sum(c.cost_usd), 0) from llm_calls c where c.session_id = "agent_sessions"."id")`,
     })
     .from(agentSessions)
     .where(eq(agentSessions.conversationId, id))
@@ -197,10 +218,38 @@ export async function getConversationView(db: Db, id: string): Promise<Conversat
       status: t.status as TaskStatus,
       dependsOn: Array.isArray(t.dependsOn) ? t.dependsOn.map(String) : [],
       sessionId: t.sessionId,
+      costUsd: Number(t.costUsd),
     })),
     outcome: (row.outcome ?? null) as RequestOutcome,
     error: row.error ?? null,
     costUsd: Number(row.costUsd),
     budgetPause: row.budgetPause ?? null,
   };
+}
+
+/** A project's founder conversations, newest first. */
+export async function listConversations(db: Db, projectId: string, limit: number): Promise<ConversationSummary[]> {
+  const rows = await db
+    .select({
+      id: advisorConversations.id,
+      status: advisorConversations.status,
+      phase: advisorConversations.phase,
+      requestText: advisorConversations.requestText,
+      outcome: advisorConversations.outcome,
+      createdAt: advisorConversations.createdAt,
+      updatedAt: advisorConversations.updatedAt,
+    })
+    .from(advisorConversations)
+    .where(and(eq(advisorConversations.projectId, projectId), eq(advisorConversations.module, 'assist')))
+    .orderBy(desc(advisorConversations.createdAt), desc(advisorConversations.id))
+    .limit(limit);
+  return rows.map((r) => ({
+    id: r.id,
+    status: r.status as RequestStatus,
+    phase: r.phase as RequestPhase,
+    requestText: r.requestText ?? '',
+    outcome: (r.outcome ?? null) as RequestOutcome,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  }));
 }

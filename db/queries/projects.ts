@@ -13,7 +13,11 @@ export type NewProject = {
   deploy: DeploySettings;
   allowNetwork?: boolean;
   timezone: string;
+  briefingTime?: string;
 };
+
+/** What PATCH /api/projects/:id may change; absent fields stay as they are. */
+export type ProjectPatch = Partial<NewProject> & { monthlyBudgetUsd?: number | null };
 
 /** A project as the API shows it: never the token hash. */
 export type ProjectView = {
@@ -22,9 +26,13 @@ export type ProjectView = {
   repoUrl: string;
   defaultBranch: string;
   timezone: string;
+  briefingTime: string;
   deploy: Record<string, unknown> | null;
   allowNetwork: boolean;
+  /** Model spending allowed per calendar month, in USD; null: the configured default. */
+  monthlyBudgetUsd: number | null;
   createdAt: string;
+  updatedAt: string;
 };
 
 const columns = {
@@ -33,14 +41,23 @@ const columns = {
   repoUrl: projects.repoUrl,
   defaultBranch: projects.defaultBranch,
   timezone: projects.timezone,
+  briefingTime: projects.briefingTime,
   deploy: projects.deploy,
   allowNetwork: projects.allowNetwork,
+  monthlyBudgetUsd: projects.monthlyBudgetUsd,
   createdAt: projects.createdAt,
+  updatedAt: projects.updatedAt,
 };
 
-type Row = Omit<ProjectView, 'createdAt'> & { createdAt: Date };
+type Row = Omit<ProjectView, 'createdAt' | 'updatedAt' | 'monthlyBudgetUsd'> & { createdAt: Date; updatedAt: Date; monthlyBudgetUsd: string | null };
 
-const toView = (row: Row): ProjectView => ({ ...row, deploy: row.deploy ?? null, createdAt: row.createdAt.toISOString() });
+const toView = (row: Row): ProjectView => ({
+  ...row,
+  deploy: row.deploy ?? null,
+  monthlyBudgetUsd: row.monthlyBudgetUsd === null ? null : Number(row.monthlyBudgetUsd),
+  createdAt: row.createdAt.toISOString(),
+  updatedAt: row.updatedAt.toISOString(),
+});
 
 /**
  * Inserts a project; returns its id, or `undefined` when the name is taken. The unique index decides, so two
@@ -65,6 +82,26 @@ export async function listProjects(db: Db): Promise<ProjectView[]> {
 export async function getProject(db: Db, id: string): Promise<ProjectView | undefined> {
   const [row] = await db.select(columns).from(projects).where(eq(projects.id, id));
   return row ? toView(row) : undefined;
+}
+
+/**
+ * Changes a project's settings; returns the project as it now is, `undefined` when there is none, or 'name_taken'
+ * when the new name belongs to another project.
+ */
+export async function updateProject(db: Db, id: string, patch: ProjectPatch): Promise<ProjectView | 'name_taken' | undefined> {
+  const { monthlyBudgetUsd, ...rest } = patch;
+  const set = {
+    ...rest,
+    ...(monthlyBudgetUsd === undefined ? {} : { monthlyBudgetUsd: monthlyBudgetUsd === null ? null : String(monthlyBudgetUsd) }),
+    updatedAt: new Date(),
+  };
+  try {
+    const [row] = await db.update(projects).set(set).where(eq(projects.id, id)).returning(columns);
+    return row ? toView(row) : undefined;
+  } catch (err) {
+    if ((err as { cause?: { code?: string }; code?: string }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') return 'name_taken';
+    throw err;
+  }
 }
 
 /**

@@ -5,6 +5,6 @@ export { commitAll, REQUEST_TRAILER, type CommitAllInput, type CommitAllResult }
 export { prepareWorkingCopy, type PrepareWorkingCopyInput } from './prepare-working-copy.js';
 export { pushBranch, type PushBranchInput, type PushBranchResult } from './push-branch.js';
 export { PushRejectedError, type PushRejectionReason } from './push-rejected-error.js';
-export { listFilesAtRef, readFileAtHead, readFileAtRef } from './read-tree.js';
+export { listBlobsAtRef, listFilesAtRef, readFileAtHead, readFileAtRef } from './read-tree.js';
 export { headCommit, resolveCommit } from './refs.js';
 export { GitAuthenticationError, GitCommandError, redact, redactUrls, VIBN_IDENTITY, type GitIdentity } from './run-git.js';

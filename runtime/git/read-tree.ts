@@ -11,6 +11,17 @@ export async function listFilesAtRef(repoDir: string, ref: string): Promise<stri
   return splitNul(stdout);
 }
 
+/** Every file of the tree `ref` names with its size in bytes (symlinks and submodules left out). */
+export async function listBlobsAtRef(repoDir: string, ref: string): Promise<Array<{ path: string; size: number }>> {
+  const { stdout } = await runGit(repoDir, ['ls-tree', '-r', '-z', '-l', `${ref}^{commit}`]);
+  // Each entry: "<mode> <type> <oid> <size padded>\t<path>".
+  return splitNul(stdout).flatMap((entry) => {
+    const tab = entry.indexOf('\t');
+    const [mode, type, , size] = entry.slice(0, tab).trim().split(/\s+/);
+    return type === 'blob' && mode !== '120000' ? [{ path: entry.slice(tab + 1), size: Number(size) }] : [];
+  });
+}
+
 /**
  * The text of `filePath` as committed at `ref`, or undefined when that commit has no such file.
  * A missing `ref` is an error, not an absent file: the caller asked about something that does not exist.

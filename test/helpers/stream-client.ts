@@ -63,9 +63,10 @@ export class StreamClient {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
   }
 
-  /** Connects to the app at `baseUrl` (http://host:port). */
-  static async open(baseUrl: string): Promise<StreamClient> {
-    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/stream`, { headers: auth });
+  /** Connects to the app at `baseUrl` (http://host:port): with the admin token, or as a browser does, with a ticket. */
+  static async open(baseUrl: string, options: { ticket?: string } = {}): Promise<StreamClient> {
+    const url = `${baseUrl.replace(/^http/, 'ws')}/api/stream`;
+    const ws = options.ticket ? new WebSocket(`${url}?ticket=${encodeURIComponent(options.ticket)}`) : new WebSocket(url, { headers: auth });
     const client = new StreamClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

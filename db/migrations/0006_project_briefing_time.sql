@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "briefing_time" text DEFAULT '08:00' NOT NULL;
