@@ -81,6 +81,8 @@ const envSchema = z.object({
   ),
   VIBN_UNSANDBOXED: z.enum(['0', '1', 'false', 'true']).default('0'),
   WORKSPACE_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
+  TERMINAL_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  VIBN_CONSOLE_DIR: z.string().min(1).optional(),
   REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
   PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).default(100),
 });
@@ -110,6 +112,10 @@ export type Config = {
   unsandboxed: boolean;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
   workspaceIdleMs: number;
+  /** A console terminal with neither input nor output this long is closed. */
+  terminalIdleMs: number;
+  /** The built web console the API serves at / (console/dist unless set). */
+  consoleDir: string;
   /** Where `npm start` serves the demo project's deployed site. */
   demoSitePort: number;
   /** Limits every founder request runs under; passed into each workflow at start. */
@@ -209,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',
+    terminalIdleMs: e.TERMINAL_IDLE_MINUTES * 60_000,
+    consoleDir: path.resolve(e.VIBN_CONSOLE_DIR ?? path.join(projectRoot, 'console', 'dist')),
     requests: {
       confirmTimeoutMs: e.CONFIRM_TIMEOUT_SECONDS * 1000,
       maxParallelTasks: e.MAX_PARALLEL_TASKS,

@@ -104,6 +104,9 @@ async function main() {
   } else {
     log.info(admin.file ? `Admin token: in ${admin.file}` : 'Admin token: VIBN_ADMIN_TOKEN');
   }
+  // The fragment never leaves the browser: the console reads the token from it, keeps it, and clears it.
+  if (admin.source === 'generated') log.info(`Web console: ${apiUrl}/#token=${admin.token}`);
+  else log.info(`Web console: ${apiUrl}/  (sign in with the admin token${admin.file ? ` in ${admin.file}` : ''})`);
   if (config.llm.scriptedBecause) {
     log.info(`Scripted mode: ${config.llm.scriptedBecause}, so Assist, the advisors and the agents play scripted scenarios, labelled as scripted.`);
   }
