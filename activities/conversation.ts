@@ -3,12 +3,16 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { appendMessage, getConversation, updateConversation } from '../db/queries/conversations.js';
-import { advisorConversations, advisorMemory, agentSessions, deploys, projects } from '../db/schema.js';
+import { advisorConversations, agentSessions, deploys, projects } from '../db/schema.js';
+import { recallMemories } from '../db/queries/memory.js';
 import type { RequestOutcome, RequestPhase, RequestState, RequestStatus, TaskStatus } from '../workflows/request-contract.js';
 import { gitCredentials } from '../db/queries/project-secrets.js';
 import { repositorySummary } from './repository-summary.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
+
+/** Tokens of Assist's prompt that memories may take. */
+const MEMORY_TOKEN_BUDGET = 1_500;
 
 export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
   return {
@@ -19,12 +23,8 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
     async loadContext({ projectId, conversationId }: { projectId: string; conversationId: string }) {
       const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
       if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
-      const memories = await db
-        .select({ category: advisorMemory.category, key: advisorMemory.key, value: advisorMemory.value })
-        .from(advisorMemory)
-        .where(eq(advisorMemory.projectId, projectId))
-        .orderBy(desc(advisorMemory.confidence), desc(advisorMemory.updatedAt))
-        .limit(20);
+      const [conversation] = await db.select({ requestText: advisorConversations.requestText }).from(advisorConversations).where(eq(advisorConversations.id, conversationId));
+      const memories = await recallMemories(db, projectId, conversation?.requestText ?? '', MEMORY_TOKEN_BUDGET);
       const recentSessions = await db
         .select({ task: agentSessions.task, status: agentSessions.status, completedAt: agentSessions.completedAt })
         .from(agentSessions)
@@ -36,7 +36,9 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
       const repository = await whileHeartbeating(() => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch, credentials }));
       const snapshot = {
         project: { name: project.name, defaultBranch: project.defaultBranch, timezone: project.timezone },
-        memories,
+        // Open items are listed apart so Assist can follow up on them ("you wanted to revisit onboarding").
+        memories: memories.filter((m) => m.category !== 'open'),
+        openItems: memories.filter((m) => m.category === 'open'),
         recentSessions: recentSessions.map((s) => ({ ...s, task: s.task.slice(0, 200) })),
         lastDeploy: lastDeploy ? { commit: lastDeploy.commit, status: lastDeploy.status, at: lastDeploy.startedAt } : null,
         repository,

@@ -5,6 +5,7 @@ import { createConversationActivities } from './conversation.js';
 import { createDeployActivities } from './deploy.js';
 import type { ActivityDeps } from './deps.js';
 import { createEventActivities } from './events.js';
+import { createMemoryActivities } from './memory.js';
 import { createOrchestratorActivities } from './orchestrator.js';
 import { createSessionActivities } from './sessions.js';
 import { createWorkspaceActivities } from './workspace.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps),
     ...createConversationActivities(deps),
     ...createAssistActivities(withModel),
+    ...createMemoryActivities(withModel),
     ...createAdvisorActivities(withModel),
     ...createOrchestratorActivities(withModel),
     ...createSessionActivities(deps),

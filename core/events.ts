@@ -55,6 +55,7 @@ export const eventPayloads = {
   'budget.raised': obj({ amountUsd: z.number() }),
   'web.sources': obj({ role: z.string(), sources: z.array(obj({ url: z.string() })), scripted: z.boolean() }),
   'request.stopped': obj({ stoppedTasks: z.array(z.string()), phase: optText }),
+  'memory.updated': obj({ written: z.array(z.string()), resolved: z.array(z.string()), contradicted: z.array(z.string()), scripted: z.boolean() }),
   'self_test.step': obj({ step: z.number().int(), of: z.number().int() }),
 } as const;
 
@@ -62,7 +63,7 @@ export type EventKind = keyof typeof eventPayloads;
 export type EventPayload<K extends EventKind> = z.output<(typeof eventPayloads)[K]>;
 
 /** Kinds whose payload a model wrote (or a scripted scenario stood in for one). */
-export const MODEL_KINDS: ReadonlySet<string> = new Set<EventKind>(['assistant.message', 'plan.card', 'agent.turn', 'web.sources']);
+export const MODEL_KINDS: ReadonlySet<string> = new Set<EventKind>(['assistant.message', 'plan.card', 'agent.turn', 'web.sources', 'memory.updated']);
 
 /** A stored row as the stream reads it. */
 export type EventRow = { seq: number; kind: string; sessionId: string | null; payload: unknown; createdAt: Date };

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -127,6 +128,9 @@ export const advisorConversations = pgTable(
   ],
 );
 
+/** Postgres full-text search vector; drizzle has no built-in column type for it. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
 /** Assist's long-term memory of the product (the seed's table). */
 export const advisorMemory = pgTable(
   'advisor_memory',
@@ -141,8 +145,18 @@ export const advisorMemory = pgTable(
     sourceConversationId: uuid('source_conversation_id').references(() => advisorConversations.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // What the product adds: the founder can pin what must always be in mind; an open item that got resolved
+    // is closed (kept for the record, never retrieved); and a search vector for retrieval by relevance.
+    pinned: boolean('pinned').notNull().default(false),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    search: tsvector('search').generatedAlwaysAs(sql`to_tsvector('english', replace(key, '_', ' ') || ' ' || value)`),
   },
-  (t) => [index('advisor_memory_project_category_idx').on(t.projectId, t.category)],
+  (t) => [
+    index('advisor_memory_project_category_idx').on(t.projectId, t.category),
+    // One item per key: a new statement about the same thing updates it instead of piling up.
+    uniqueIndex('advisor_memory_project_key').on(t.projectId, t.key),
+    index('advisor_memory_search_idx').using('gin', t.search),
+  ],
 );
 
 /**

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../lib/config.js';
 import { advisorPlanSchema, assistReplySchema, followUpSchema, TIERS } from '../core/plan.js';
+import { memoryUpdateSchema } from '../core/memory.js';
 import { taskGraphSchema } from '../core/task-graph.js';
 
 export const agentStepSchema = z.object({
@@ -36,6 +37,8 @@ export const scenarioSchema = z.object({
   orchestrator: z.array(z.union([taskGraphSchema, z.record(z.string(), z.unknown())])).default([]),
   agents: z.record(z.string(), agentScriptSchema).default({}),
   followUp: followUpSchema.optional(),
+  /** What the memory step keeps after a conversation of this scenario; absent: nothing. */
+  memory: z.union([memoryUpdateSchema, z.record(z.string(), z.unknown())]).optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 

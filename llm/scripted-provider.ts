@@ -2,6 +2,7 @@
  * The scripted provider: plays scenarios behind the same interface as the real vendors, so the offline demo
  * and the tests exercise the whole product. Every response says `scripted: true`.
  */
+import { NOTHING_TO_REMEMBER } from '../core/memory.js';
 import type { AgentStep, Scenario } from './scenario.js';
 import type { ContentBlock, LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
@@ -51,7 +52,8 @@ export function scriptedReply(scenarios: Scenario[], request: LlmRequest): { sce
     if (!step) return { scenario, content: [{ type: 'text', text: '(scripted agent: no more steps)' }] };
     return { scenario, content: stepContent(step, request, turn), delayMs: step.delayMs };
   }
-  return { scenario, content: [{ type: 'text', text: JSON.stringify(scenario ? structuredReply(scenario, request, turn) : FALLBACK_ANSWER) }] };
+  const reply = scenario ? structuredReply(scenario, request, turn) : request.role === 'memory' ? NOTHING_TO_REMEMBER : FALLBACK_ANSWER;
+  return { scenario, content: [{ type: 'text', text: JSON.stringify(reply) }] };
 }
 
 function structuredReply(scenario: Scenario, request: LlmRequest, turn: number): unknown {
@@ -67,6 +69,8 @@ function structuredReply(scenario: Scenario, request: LlmRequest, turn: number):
       return scenario.orchestrator[Math.min(turn, scenario.orchestrator.length - 1)] ?? { tasks: [] };
     case 'followup':
       return scenario.followUp ?? { text: 'The scripted demo finished its work.' };
+    case 'memory':
+      return scenario.memory ?? NOTHING_TO_REMEMBER;
     default:
       return FALLBACK_ANSWER;
   }

@@ -4,7 +4,7 @@
  */
 import type { Tier } from '../core/plan.js';
 
-export type LlmRole = 'assist' | 'advisor' | 'orchestrator' | 'agent' | 'followup';
+export type LlmRole = 'assist' | 'advisor' | 'orchestrator' | 'agent' | 'followup' | 'memory';
 
 export type TextBlock = { type: 'text'; text: string };
 export type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };

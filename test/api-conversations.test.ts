@@ -104,8 +104,8 @@ describe('conversations API', () => {
     expect(later).toMatchObject({ phase: 'executing', plan, outcome: 'tasked' });
     expect(later.messages.map((m: { role: string }) => m.role)).toEqual(['founder', 'assist']);
     expect(later.tasks).toEqual([
-      { id: 'page', title: 'Build the page', module: 'code', status: 'done', dependsOn: [], sessionId: expect.any(String) },
-      { id: 'copy', title: 'Write the copy', module: 'code', status: 'running', dependsOn: ['page'], sessionId: expect.any(String) },
+      { id: 'page', title: 'Build the page', module: 'code', status: 'done', dependsOn: [], sessionId: expect.any(String), costUsd: 0 },
+      { id: 'copy', title: 'Write the copy', module: 'code', status: 'running', dependsOn: ['page'], sessionId: expect.any(String), costUsd: 0 },
     ]);
   });
 

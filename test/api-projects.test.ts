@@ -51,7 +51,10 @@ describe('projects API', () => {
       timezone: 'UTC',
       deploy: { kind: 'none' },
       allowNetwork: false,
+      briefingTime: '08:00',
+      monthlyBudgetUsd: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
 
     const full = await post({

@@ -10,6 +10,8 @@ import {
   ChildWorkflowFailure,
   condition,
   isCancellation,
+  log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -181,7 +183,18 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       throw err;
     }
   }
+  // Runs registered before the memory step keep their history as it was.
+  if (state.status !== 'stopped' && patched('memory-step')) await remember();
   return state;
+
+  /** Once the founder has their answer: what the conversation taught is kept for the next. Never fails the request. */
+  async function remember() {
+    try {
+      await llm.rememberConversation({ projectId, conversationId, requestText, key: `${conversationId}:memory` });
+    } catch (err) {
+      log.warn('the memory step failed; the conversation is not remembered', { error: rootMessage(err) });
+    }
+  }
 
   /** Assist turns until the founder confirms a plan (true), or the request ends another way (false). */
   async function converse(): Promise<boolean> {

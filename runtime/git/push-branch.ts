@@ -59,6 +59,20 @@ async function remoteHolds(dir: string, remote: Remote, tip: string, commit: str
   return isAncestor(dir, commit, tip);
 }
 
+/**
+ * Moves the remote-tracking branch to what was pushed, as a fetch would: readers of the clone (the console's
+ * Browse tab) then see the latest commit without a fetch. `name` is a remote's name or its URL; a URL no
+ * configured remote has gets no tracking ref.
+ */
+async function trackPushed(dir: string, { name, branch }: Remote, commit: string): Promise<string> {
+  const { stdout } = await runGit(dir, ['config', '--get-regexp', '^remote\\..*\\.url$'], { allowExitCodes: [1] });
+  for (const line of stdout.split('\n')) {
+    const [, remote, url] = /^remote\.(.+)\.url (.*)$/.exec(line) ?? [];
+    if (remote && (remote === name || url === name)) await runGit(dir, ['update-ref', `refs/remotes/${remote}/${branch}`, commit]);
+  }
+  return commit;
+}
+
 /** Pushes without force; `--porcelain` gives one machine-readable line per ref instead of prose to match. */
 async function tryPush(dir: string, { name, branch, auth }: Remote, commit: string): Promise<PushOutcome> {
   const args = ['push', '--porcelain', '--no-verify', name, `${commit}:refs/heads/${branch}`];
@@ -111,14 +125,14 @@ export async function pushBranch(input: PushBranchInput): Promise<PushBranchResu
       if (tip && (await remoteHolds(dir, remote, tip, commit))) return { pushed: false, commit, rebased: false };
 
       const first = await tryPush(dir, remote, commit);
-      if (first === 'pushed') return { pushed: true, commit, rebased: false };
+      if (first === 'pushed') return { pushed: true, commit: await trackPushed(dir, remote, commit), rebased: false };
       if (first === 'remote-rejected') throw new PushRejectedError('remote-rejected', branch, commit);
 
       const upstream = await fetchBranch(dir, remote);
       if (await isAncestor(dir, commit, upstream)) return { pushed: false, commit, rebased: false };
       const rebasedCommit = await rebaseOnto(dir, localRef, upstream, branch, commit);
       const second = await tryPush(dir, remote, rebasedCommit);
-      if (second === 'pushed') return { pushed: true, commit: rebasedCommit, rebased: true };
+      if (second === 'pushed') return { pushed: true, commit: await trackPushed(dir, remote, rebasedCommit), rebased: true };
       throw new PushRejectedError(second, branch, rebasedCommit);
     },
     { remoteUrl: name },

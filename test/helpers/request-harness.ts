@@ -47,10 +47,11 @@ export async function startRequestHarness(
     logger: pino({ level: 'silent' }),
     home: deps.home,
     adminToken: TEST_ADMIN_TOKEN,
+    consoleDir: decodeURIComponent(new URL('../../console/dist', import.meta.url).pathname),
   });
 
   /** One API call, authenticated with the admin token unless `token` names another. */
-  const call = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, token = TEST_ADMIN_TOKEN) => {
+  const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, token = TEST_ADMIN_TOKEN) => {
     const res = await app.inject({ method, url, payload: payload as object | undefined, headers: bearer(token) });
     return { status: res.statusCode, body: res.body ? res.json() : null };
   };
