@@ -45,6 +45,15 @@ export const projects = pgTable(
     allowNetwork: boolean('allow_network').notNull().default(false),
     /** Model spending allowed per calendar month; null means the configured default. */
     monthlyBudgetUsd: numeric('monthly_budget_usd', { precision: 12, scale: 4 }),
+    /** Where email notifications go; null: in-app only. */
+    notifyEmail: text('notify_email'),
+    /**
+     * Which notifications the founder wants, per kind and channel, e.g. {anomaly: {email: true, inApp: true}};
+     * a kind left out gets the defaults (notifications.ts).
+     */
+    notificationPrefs: jsonb('notification_prefs').$type<Record<string, { email?: boolean; inApp?: boolean }>>().notNull().default(sql`'{}'::jsonb`),
+    /** When the founder last opened the console: the morning briefing covers what happened since. */
+    lastVisitAt: timestamp('last_visit_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -268,4 +277,82 @@ export const projectSecrets = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('project_secrets_key').on(t.projectId, t.name)],
+);
+
+/**
+ * What the founder's product reports about its users (the Analytics advisor and the monitor read it): one row
+ * per event, idempotent by the sender's event id, indexed for time ranges by name.
+ */
+export const productEvents = pgTable(
+  'product_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    /** The sender's id for the event: a resent batch is stored once. */
+    eventId: text('event_id').notNull(),
+    /** e.g. signup, page_view, checkout, error */
+    name: text('name').notNull(),
+    userId: text('user_id'),
+    anonymousId: text('anonymous_id'),
+    /** web | ios | android | ... as the sender says; what error rates and drops are split by. */
+    platform: text('platform'),
+    properties: jsonb('properties').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('product_events_event_key').on(t.projectId, t.eventId),
+    index('product_events_project_name_time_idx').on(t.projectId, t.name, t.occurredAt),
+    index('product_events_project_time_idx').on(t.projectId, t.occurredAt),
+  ],
+);
+
+/**
+ * What the monitor found (a metric that moved, errors after a deploy, a failed deploy), once per fingerprint so
+ * the same finding is not raised on every run; and what the founder did about it.
+ */
+export const monitorFindings = pgTable(
+  'monitor_findings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id').notNull(),
+    /** metric_change | error_spike | deploy_failed */
+    kind: text('kind').notNull(),
+    /** What makes two findings the same one, e.g. "metric_change:signup:ios:2026-11-20". */
+    fingerprint: text('fingerprint').notNull(),
+    summary: text('summary').notNull(),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    deployId: uuid('deploy_id'),
+    commit: text('commit'),
+    /** The monitoring conversation Assist raised it in. */
+    conversationId: uuid('conversation_id'),
+    /** open | acted | dismissed */
+    status: text('status').notNull().default('open'),
+    /** The request started when the founder said yes to "Want me to fix it?". */
+    actedConversationId: uuid('acted_conversation_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('monitor_findings_fingerprint_key').on(t.projectId, t.fingerprint), index('monitor_findings_project_created_idx').on(t.projectId, t.createdAt)],
+);
+
+/** The founder's notifications: the in-app feed (read or not) and whether the email went out. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id').notNull(),
+    /** completion | failure | anomaly | briefing */
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    conversationId: uuid('conversation_id'),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    /** null (no email wanted) | pending | sent | failed */
+    emailStatus: text('email_status'),
+    /** A retried activity notifies once. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('notifications_idempotency_key').on(t.idempotencyKey), index('notifications_project_created_idx').on(t.projectId, t.createdAt)],
 );
