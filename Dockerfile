@@ -2,6 +2,25 @@
 # docker-compose.yml runs the same image with the worker's command (`tsx workers/main.ts`).
 #
 # Pinned to the last Node 20 release on Debian bookworm (package.json asks for node >= 20.19).
+
+# Build stage: node-pty (the console's terminal) compiles a native addon, which needs a compiler and Python;
+# the web console is built here too. None of that toolchain ships in the final image.
+FROM node:20.20.2-bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+# Dependencies first, so editing source does not invalidate the npm layer. The lockfile is authoritative.
+# This image's npm (10) ignores package.json's `allowScripts` and runs install scripts as usual.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# No compile step for the backend: tsx runs the TypeScript directly (it is a runtime dependency). `build`
+# produces the web console (console/dist). Dev dependencies are dropped afterwards.
+RUN npm run build \
+ && npm prune --omit=dev \
+ && npm cache clean --force
+
 FROM node:20.20.2-bookworm-slim
 
 # git: the worker clones, branches, commits and pushes project repositories.
@@ -14,19 +33,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-
-# Dependencies first, so editing source does not invalidate the npm layer. The lockfile is authoritative.
-# This image's npm (10) ignores package.json's `allowScripts` and runs install scripts as usual.
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-
-COPY . .
-
-# No compile step: tsx runs the TypeScript directly (it is a runtime dependency). `build` will produce the
-# web console once it exists. Dev dependencies are dropped afterwards to keep the image smaller.
-RUN npm run build --if-present \
- && npm prune --omit=dev \
- && npm cache clean --force
+COPY --from=build /app /app
 
 # Runs as root on purpose. The worker's sandbox starts bubblewrap as root and bubblewrap itself drops the
 # sandboxed command to an unprivileged identity; a non-root container user could not set up those
