@@ -1,13 +1,26 @@
 /** Assist's turns: the reply to the founder (answer, question or plan card) and the closing follow-up. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { assistReplySchema, followUpSchema, type AssistReply } from '../core/plan.js';
 import { eq } from 'drizzle-orm';
-import { agentSessions } from '../db/schema.js';
+import { advisorConversations, agentSessions } from '../db/schema.js';
 import { appendMessage, getConversation, type ConversationMessage } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
+import { projectRoot } from '../lib/config.js';
 import { completeStructured } from '../llm/structured.js';
 import type { LlmMessage, LlmResponse } from '../llm/types.js';
 import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
+
+let findings: string | undefined;
+/**
+ * What the follow-up adds when nothing was built or deployed (a data question): its own prompt file beside the
+ * others, read once.
+ */
+function findingsPrompt(): string {
+  findings ??= fs.readFileSync(path.join(projectRoot, 'activities', 'prompts', 'followup-findings.md'), 'utf8');
+  return findings;
+}
 
 type TurnInput = { projectId: string; conversationId: string; requestText: string; key: string };
 
@@ -59,8 +72,11 @@ export function createAssistActivities({ db, modelFor }: Pick<ActivityDeps, 'db'
       return reply;
     },
 
-    /** Assist tells the founder, in plain words, what is now live. */
-    async followUpTurn(input: TurnInput & { deploy: { status: string; url?: string | null } }) {
+    /**
+     * Assist tells the founder, in plain words, what is now live; or, for a data question (no deploy), what the
+     * advisors found.
+     */
+    async followUpTurn(input: TurnInput & { deploy: { status: string; url?: string | null } | null }) {
       const { projectId, conversationId, requestText, key } = input;
       const { conversation, messages } = await conversationFor(conversationId);
       if (messages.some((m) => m.id === key)) return;
@@ -68,14 +84,17 @@ export function createAssistActivities({ db, modelFor }: Pick<ActivityDeps, 'db'
         .select({ title: agentSessions.plan, status: agentSessions.status, output: agentSessions.output })
         .from(agentSessions)
         .where(eq(agentSessions.conversationId, conversationId));
+      const advisors = (await db.select({ module: advisorConversations.module, result: advisorConversations.result }).from(advisorConversations).where(eq(advisorConversations.parentId, conversationId)))
+        .map((a) => ({ module: a.module, summary: (a.result as { summary?: string } | null)?.summary ?? null }))
+        .sort((a, b) => a.module.localeCompare(b.module));
       const request = {
         role: 'followup' as const,
         tier: 'B' as const,
-        system: prompt('followup'),
+        system: input.deploy ? prompt('followup') : `${prompt('followup')}\n${findingsPrompt()}`,
         messages: [
           {
             role: 'user' as const,
-            content: [{ type: 'text' as const, text: JSON.stringify({ request: requestText, plan: conversation.plan, tasks, deploy: input.deploy }) }],
+            content: [{ type: 'text' as const, text: JSON.stringify({ request: requestText, plan: conversation.plan, advisors, tasks, deploy: input.deploy }) }],
           },
         ],
         meta: { requestText },

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { MailConfig } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { LlmProvider } from '../llm/types.js';
 import type { ToolContext } from '../runtime/tools/index.js';
@@ -15,6 +16,8 @@ export type ActivityDeps = {
   modelSettings: ModelSettings;
   /** What every agent command runs under (the sandbox), by worktree; absent in tests that need no sandbox. */
   toolContext?: (workdir: string, project: { allowNetwork: boolean }) => Partial<ToolContext>;
+  /** The SMTP server notifications are emailed through; absent (or without `smtpUrl`): no email is sent. */
+  mail?: MailConfig;
 };
 
 /** A provider bound to one request's accounting and budget (see model-caller.ts). */

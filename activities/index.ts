@@ -1,11 +1,14 @@
 import { createAdvisorActivities } from './advisors.js';
 import { createAgentActivities } from './agent.js';
 import { createAssistActivities } from './assist.js';
+import { createBriefingActivities } from './briefing.js';
 import { createConversationActivities } from './conversation.js';
 import { createDeployActivities } from './deploy.js';
 import type { ActivityDeps } from './deps.js';
 import { createEventActivities } from './events.js';
 import { createMemoryActivities } from './memory.js';
+import { createMonitorActivities } from './monitor.js';
+import { createNotifyActivities } from './notify.js';
 import { createOrchestratorActivities } from './orchestrator.js';
 import { createSessionActivities } from './sessions.js';
 import { createWorkspaceActivities } from './workspace.js';
@@ -28,6 +31,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities(withModel),
     ...createWorkspaceActivities(deps),
     ...createDeployActivities(deps),
+    ...createMonitorActivities(deps),
+    ...createBriefingActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }
 

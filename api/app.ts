@@ -1,5 +1,5 @@
 import type { Client, Connection } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
@@ -9,8 +9,11 @@ import { toErrorResponse } from './errors.js';
 import { registerHardening, requestIdOf, type HttpSettings } from './http-hardening.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { deployRoutes } from './routes/deploys.js';
+import { findingRoutes } from './routes/findings.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { memoryRoutes } from './routes/memory.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { treeRoutes } from './routes/tree.js';
 import { projectRoutes } from './routes/projects.js';
@@ -63,6 +66,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Our own id rule (see requestIdOf) rather than trusting any header value into the logs.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    // Errors fastify's router raises before any route (a malformed or overlong URL) get our error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toErrorResponse(err);
+      // fastify types this reply by the (absent) route's schema; it is a plain reply.
+      return (reply as unknown as FastifyReply).code(status).send(body);
+    },
   });
   // Route schemas are documentation (the OpenAPI document); zod in each handler validates, with one error shape.
   app.setValidatorCompiler(() => (value) => ({ value }));
@@ -89,11 +98,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (deps.home) sessionRoutes(api, { db: deps.db, home: deps.home });
     if (deps.home) treeRoutes(api, { db: deps.db, home: deps.home });
     memoryRoutes(api, deps);
+    eventRoutes(api, deps);
     projectRoutes(api, deps);
     tokenRoutes(api, { ...deps, tickets });
     requestRoutes(api, deps);
     conversationRoutes(api, deps);
     deployRoutes(api, deps);
+    findingRoutes(api, deps);
+    notificationRoutes(api, deps);
     webhookRoutes(api, deps);
     streamRoutes(api, deps, { authorize: conversationReader(deps.db) });
     if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, idleMs: deps.terminalIdleMs });

@@ -41,6 +41,8 @@ const FASTIFY_ERRORS: Record<string, { code: string; field?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', field: 'body' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_request', field: 'body' },
+  FST_ERR_BAD_URL: { code: 'bad_url', field: 'url' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri_too_long', field: 'url' },
 };
 
 /** Turns anything a route or fastify throws into a status and the one error body; 5xx hide their details. */

@@ -57,6 +57,8 @@ export const eventPayloads = {
   'request.stopped': obj({ stoppedTasks: z.array(z.string()), phase: optText }),
   'memory.updated': obj({ written: z.array(z.string()), resolved: z.array(z.string()), contradicted: z.array(z.string()), scripted: z.boolean() }),
   'self_test.step': obj({ step: z.number().int(), of: z.number().int() }),
+  /** A notification for the founder's feed, on the project's monitoring conversation (see activities/notify.ts). */
+  notification: obj({ notificationId: z.string(), kind: z.string(), title: z.string(), body: z.string(), conversationId: optText }),
 } as const;
 
 export type EventKind = keyof typeof eventPayloads;

@@ -85,6 +85,8 @@ const envSchema = z.object({
   VIBN_CONSOLE_DIR: z.string().min(1).optional(),
   REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
   PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).default(100),
+  SMTP_URL: optionalText.pipe(z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional()),
+  SMTP_FROM: z.string().trim().min(3).default('VIBN <vibn@localhost>'),
 });
 
 export type Config = {
@@ -123,6 +125,8 @@ export type Config = {
   llm: LlmConfig;
   /** Money a request, and a project in a calendar month, may spend on models before the founder is asked. */
   budgets: Budgets;
+  /** Email notifications: the SMTP server (none: no email is sent) and the sender. */
+  mail: MailConfig;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** JSON for machines; pretty lines when a person watches a terminal. */
   logFormat: 'json' | 'pretty';
@@ -134,6 +138,9 @@ export class ConfigError extends Error {
 }
 
 export type Budgets = { requestUsd: number; projectMonthlyUsd: number };
+
+/** Where notification emails go out; without `smtpUrl`, notifications stay in the app. */
+export type MailConfig = { smtpUrl?: string; from: string };
 
 export type LlmConfig = {
   tiers: Record<Tier, TierModel>;
@@ -227,5 +234,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     llm: resolveLlmConfig(e),
     budgets: { requestUsd: e.REQUEST_BUDGET_USD, projectMonthlyUsd: e.PROJECT_MONTHLY_BUDGET_USD },
+    mail: { smtpUrl: e.SMTP_URL, from: e.SMTP_FROM },
   };
 }

@@ -33,6 +33,8 @@ export const scenarioSchema = z.object({
   /** Assist's replies in order; a reply may be any JSON (to script invalid output) but normally an AssistReply. */
   assist: z.array(z.union([assistReplySchema, z.record(z.string(), z.unknown())])).min(1),
   advisors: z.partialRecord(z.enum(['code', 'growth', 'analytics']), oneOrMany(z.union([advisorPlanSchema, z.record(z.string(), z.unknown())]))).default({}),
+  /** Tool calls an advisor makes, one a turn, before it answers with its plan (e.g. the analytics advisor's queries). */
+  advisorTools: z.partialRecord(z.enum(['code', 'growth', 'analytics']), stepsSchema).default({}),
   /** The orchestrator's graphs, one per attempt (a bad first graph scripts the re-ask). */
   orchestrator: z.array(z.union([taskGraphSchema, z.record(z.string(), z.unknown())])).default([]),
   agents: z.record(z.string(), agentScriptSchema).default({}),

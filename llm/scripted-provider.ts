@@ -50,8 +50,10 @@ export function scriptedReply(scenarios: Scenario[], request: LlmRequest): { sce
   if (request.role === 'agent') {
     const step = scenario ? agentSteps(scenario, request)[turn] : undefined;
     if (!step) return { scenario, content: [{ type: 'text', text: '(scripted agent: no more steps)' }] };
-    return { scenario, content: stepContent(step, request, turn), delayMs: step.delayMs };
+    return { scenario, content: stepContent(step, `scripted-${request.meta.taskId}-${request.meta.attempt ?? 1}-${turn}`), delayMs: step.delayMs };
   }
+  const advisorStep = scenario && request.role === 'advisor' ? advisorToolSteps(scenario, request)[turn] : undefined;
+  if (advisorStep) return { scenario, content: stepContent(advisorStep, `scripted-${request.meta.module}-${turn}`), delayMs: advisorStep.delayMs };
   const reply = scenario ? structuredReply(scenario, request, turn) : request.role === 'memory' ? NOTHING_TO_REMEMBER : FALLBACK_ANSWER;
   return { scenario, content: [{ type: 'text', text: JSON.stringify(reply) }] };
 }
@@ -63,7 +65,9 @@ function structuredReply(scenario: Scenario, request: LlmRequest, turn: number):
     case 'advisor': {
       const plans = scenario.advisors[request.meta.module as keyof Scenario['advisors']];
       const list = Array.isArray(plans) ? plans : plans ? [plans] : [];
-      return list[Math.min(turn, list.length - 1)] ?? { summary: 'Nothing scripted for this advisor.', tasks: [] };
+      // Turns spent on scripted tool calls come first; the plans answer the turns after them.
+      const answerTurn = Math.max(turn - advisorToolSteps(scenario, request).length, 0);
+      return list[Math.min(answerTurn, list.length - 1)] ?? { summary: 'Nothing scripted for this advisor.', tasks: [] };
     }
     case 'orchestrator':
       return scenario.orchestrator[Math.min(turn, scenario.orchestrator.length - 1)] ?? { tasks: [] };
@@ -82,16 +86,14 @@ function agentSteps(scenario: Scenario, request: LlmRequest): AgentStep[] {
   return Array.isArray(script) ? script : (script[request.tier] ?? []);
 }
 
-function stepContent(step: AgentStep, request: LlmRequest, turn: number): ContentBlock[] {
+/** An advisor's scripted tool calls, made on its first turns (its reading loop). */
+function advisorToolSteps(scenario: Scenario, request: LlmRequest): AgentStep[] {
+  return scenario.advisorTools[request.meta.module as keyof Scenario['advisorTools']] ?? [];
+}
+
+function stepContent(step: AgentStep, toolUseId: string): ContentBlock[] {
   const content: ContentBlock[] = [];
   if (step.say) content.push({ type: 'text', text: step.say });
-  if (step.tool) {
-    content.push({
-      type: 'tool_use',
-      id: `scripted-${request.meta.taskId}-${request.meta.attempt ?? 1}-${turn}`,
-      name: step.tool,
-      input: step.input ?? {},
-    });
-  }
+  if (step.tool) content.push({ type: 'tool_use', id: toolUseId, name: step.tool, input: step.input ?? {} });
   return content;
 }

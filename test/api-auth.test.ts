@@ -87,6 +87,7 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     { method: 'GET', pattern: '/api/projects/:projectId/tree', url: () => `/api/projects/${ids.b}/tree` },
     { method: 'GET', pattern: '/api/projects/:projectId/tree/*', url: () => `/api/projects/${ids.b}/tree/README.md` },
     { method: 'POST', pattern: '/api/stream/tickets', url: () => '/api/stream/tickets' },
+    { method: 'POST', pattern: '/api/projects/:projectId/events', url: () => `/api/projects/${ids.b}/events`, body: { events: [{ id: 'auth-1', name: 'signup', occurredAt: new Date().toISOString() }] } },
     { method: 'PUT', pattern: '/api/projects/:projectId/secrets/:name', url: () => `/api/projects/${ids.b}/secrets/git_token`, body: { value: 'ghp_not_really_a_token' } },
     { method: 'GET', pattern: '/api/projects/:projectId/usage', url: () => `/api/projects/${ids.b}/usage` },
     { method: 'POST', pattern: '/api/projects/:projectId/tokens', url: () => `/api/projects/${ids.b}/tokens`, admin: true },

@@ -12,6 +12,8 @@ import { runMigrations } from '../db/migrate.js';
 import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
 import { Client, Connection } from '@temporalio/client';
 import { ensureWorkspaceSweepSchedule } from '../temporal-config/schedules.js';
+import { syncProjectSchedules } from '../temporal-config/project-schedules.js';
+import { listProjects } from '../db/queries/projects.js';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
 import { assertSandboxReady } from '../runtime/sandbox/index.js';
@@ -21,8 +23,18 @@ import { createTierRouter } from '../llm/tier-router.js';
 
 const config = loadConfig();
 // Model keys never appear in events or logs, whatever prints them.
-registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey]);
+registerSecrets([config.llm.anthropic.apiKey, config.llm.gemini.apiKey, smtpPassword(config.mail.smtpUrl)]);
 const log = createLogger(config, 'worker');
+
+/** The password inside SMTP_URL, if any, so no log line or email ever carries it. */
+function smtpPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function main() {
   Runtime.install({ logger: sdkLogger(log) });
@@ -41,11 +53,16 @@ async function main() {
   const client = await Connection.connect({ address });
   const registered = await registerSearchAttributes(client, config.temporal.namespace);
   if (registered.length) log.info({ registered }, 'registered search attributes');
-  await ensureWorkspaceSweepSchedule(new Client({ connection: client, namespace: config.temporal.namespace }), {
+  const scheduleClient = new Client({ connection: client, namespace: config.temporal.namespace });
+  await ensureWorkspaceSweepSchedule(scheduleClient, {
     taskQueue: config.temporal.taskQueue,
     idleMs: config.workspaceIdleMs,
     everyMinutes: 15,
   });
+  // Every project's monitor and briefing, as its settings say now (the API keeps them in sync; this catches up
+  // on whatever it could not reach Temporal for).
+  const schedules = await syncProjectSchedules(scheduleClient, await listProjects(database.db), { taskQueue: config.temporal.taskQueue });
+  log.info(schedules, 'project schedules in place');
   await client.close();
 
   const connection = await NativeConnection.connect({ address });
@@ -60,11 +77,13 @@ async function main() {
       log,
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
       toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
+      mail: config.mail,
     },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');
   if (config.llm.scriptedBecause) log.warn(`Using the scripted provider: ${config.llm.scriptedBecause}. Its answers are labelled scripted.`);
   else log.info({ tiers: config.llm.tiers }, 'model tiers');
+  if (!config.mail.smtpUrl) log.info('SMTP_URL is not set: notifications stay in the app, no email is sent');
   try {
     await worker.run();
   } finally {

@@ -51,3 +51,18 @@ export const deploy = proxyActivities<Activities>({
   heartbeatTimeout,
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: DEPLOY_ATTEMPTS, nonRetryableErrorTypes },
 });
+
+/**
+ * The monitor's and the briefing's reads over a project's events and deploys: heavier than `db` (a month of
+ * events), so regular activities with room for a slow query.
+ */
+export const monitor = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Telling the founder: an SMTP server that does not answer is retried a few times, then given up on. */
+export const notify = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+});

@@ -4,3 +4,5 @@ export { requestWorkflow } from './request.js';
 export { taskWorkflow } from './task.js';
 export { redeployWorkflow } from './redeploy.js';
 export { workspaceSweepWorkflow } from './workspace-sweep.js';
+export { monitorWorkflow } from './monitor.js';
+export { briefingWorkflow } from './briefing.js';

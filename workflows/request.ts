@@ -19,7 +19,7 @@ import {
 import type { Module } from '../core/plan.js';
 import { SESSION_STATUS } from '../core/search-attributes.js';
 import { validateTaskGraph, type TaskNode } from '../core/task-graph.js';
-import { db, deploy, git, llm } from './activity-profiles.js';
+import { db, deploy, git, llm, notify } from './activity-profiles.js';
 import {
   confirmSignal,
   declineSignal,
@@ -131,6 +131,15 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       await enter('planning');
       const modules = [...new Set(state.plan!.items.map((i) => i.module))] as Module[];
       await Promise.all(modules.map((module) => withBudget(() => llm.advisorPlan({ projectId, conversationId, module, requestText }))));
+      // A pure data question changes no code: the advisors' findings are the answer, and nothing is built,
+      // committed, pushed or deployed. Runs started before this path keep their history as it was.
+      if (modules.every((m) => m === 'analytics') && patched('analytics-only')) {
+        const findingsKey = key('followup');
+        await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: findingsKey, deploy: null }));
+        state.outcome = 'tasked';
+        await enter('done', 'completed');
+        return;
+      }
       const graph = await orchestrate(modules);
 
       await enter('executing');
@@ -179,13 +188,37 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       await CancellationScope.nonCancellable(async () => {
         await git.cleanWorkspace({ projectId, conversationId });
         await enter('done', 'failed');
+        await notifyEnd();
       });
       throw err;
     }
   }
+  await notifyEnd();
   // Runs registered before the memory step keep their history as it was.
   if (state.status !== 'stopped' && patched('memory-step')) await remember();
   return state;
+
+  /**
+   * Tells the founder, who may have closed the browser, that work they confirmed is done or could not be finished
+   * (answers, declines and stops they saw happen need no notification). Never fails the request.
+   */
+  async function notifyEnd() {
+    const done = state.status === 'completed' && state.outcome === 'tasked';
+    if (!(done || state.status === 'failed') || !patched('notify-on-end')) return;
+    const what = requestText.length > 60 ? `${requestText.slice(0, 59)}…` : requestText;
+    try {
+      await notify.notify({
+        projectId,
+        conversationId,
+        key: `${conversationId}:notify-end`,
+        ...(done
+          ? { kind: 'completion', title: `Done: ${what}`, body: `"${requestText}" is done. Open the conversation to see what changed.` }
+          : { kind: 'failure', title: `Could not finish: ${what}`, body: `"${requestText}" could not be finished. ${state.error ?? ''}`.trim() }),
+      });
+    } catch (err) {
+      log.warn('the end-of-request notification failed', { error: rootMessage(err) });
+    }
+  }
 
   /** Once the founder has their answer: what the conversation taught is kept for the next. Never fails the request. */
   async function remember() {

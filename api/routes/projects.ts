@@ -1,8 +1,11 @@
 import { deploySettingsSchema } from '../../core/deploy-settings.js';
-import type { FastifyInstance } from 'fastify';
+import { notificationPrefsSchema } from '../../core/notifications.js';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listConversations } from '../../db/queries/conversation-views.js';
-import { createProject, getProject, listProjects, updateProject } from '../../db/queries/projects.js';
+import { createProject, deleteProject, getProject, listProjects, updateProject } from '../../db/queries/projects.js';
+import { deleteProjectSchedules, ensureProjectSchedules } from '../../temporal-config/project-schedules.js';
+import { withinDeadline } from '../temporal-call.js';
 import { PROJECT_SECRET_NAMES, setProjectSecret } from '../../db/queries/project-secrets.js';
 import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
@@ -82,6 +85,10 @@ export const updateProjectBody = z
     /** USD a month; null goes back to the configured default. */
     monthlyBudgetUsd: z.number().min(0).max(1_000_000).nullable(),
     allowNetwork: z.boolean(),
+    /** Where email notifications go; null: in-app only. */
+    notifyEmail: z.email().max(320).nullable(),
+    /** Which notification kinds go to which channel; kinds left out keep their defaults. */
+    notificationPrefs: notificationPrefsSchema,
   })
   .partial()
   .strict()
@@ -100,14 +107,29 @@ const secretBody = z.object({ value: z.string().min(1).max(20_000) }).strict();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
-/** POST /api/projects, GET /api/projects, GET /api/projects/:projectId, its secrets and usage. */
-export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
+type ProjectDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue'>;
+
+/**
+ * Brings the project's monitor and briefing Schedules in line with its settings. Temporal being unreachable does
+ * not undo the change: the worker syncs every project's schedules when it starts.
+ */
+async function syncSchedules(deps: ProjectDeps, log: FastifyBaseLogger, project: { id: string; timezone: string; briefingTime: string }) {
+  try {
+    await withinDeadline(deps.client, () => ensureProjectSchedules(deps.client, project, { taskQueue: deps.taskQueue }));
+  } catch (err) {
+    log.warn({ projectId: project.id, reason: (err as Error).message }, 'project schedules not updated; the worker syncs them at its next start');
+  }
+}
+
+/** POST /api/projects, GET /api/projects, GET/PATCH/DELETE /api/projects/:projectId, its secrets and usage. */
+export function projectRoutes(app: FastifyInstance, deps: ProjectDeps) {
   const doc = { schema: routeDoc({ summary: 'Create a project (admin token)', tags: ['projects'], body: createProjectBody }) };
   app.post('/api/projects', doc, async (req, reply) => {
     requireAdmin(req);
     const body = parseInput(createProjectBody, req.body, 'body');
     const created = await createProject(deps.db, body);
     if (!created) throw new ApiError(409, 'project_exists', `A project named "${body.name}" already exists`, 'name');
+    await syncSchedules(deps, req.log, { id: created.id, timezone: body.timezone, briefingTime: body.briefingTime });
     return reply.code(201).send({ id: created.id });
   });
 
@@ -132,7 +154,23 @@ export function projectRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db'>) {
     if (updated === 'name_taken') throw new ApiError(409, 'project_exists', `A project named "${patch.name}" already exists`, 'name');
     if (!updated) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
     req.log.info({ projectId, changed: Object.keys(patch) }, 'project settings changed');
+    if (patch.briefingTime !== undefined || patch.timezone !== undefined) await syncSchedules(deps, req.log, updated);
     return updated;
+  });
+
+  const deleteDoc = routeDoc({ summary: 'Delete a project, its secrets, findings, notifications and schedules (admin token)', tags: ['projects'], params: projectParams });
+  app.delete('/api/projects/:projectId', { schema: deleteDoc }, async (req, reply) => {
+    requireAdmin(req);
+    const { projectId } = parseInput(projectParams, req.params, 'params');
+    if (!(await deleteProject(deps.db, projectId))) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
+    try {
+      await withinDeadline(deps.client, () => deleteProjectSchedules(deps.client, projectId));
+    } catch (err) {
+      // Left behind, they find no project and do nothing; the worker removes them at its next start.
+      req.log.warn({ projectId, reason: (err as Error).message }, 'project schedules not deleted');
+    }
+    req.log.info({ projectId }, 'project deleted');
+    return reply.code(204).send();
   });
 
   const listDoc = routeDoc({ summary: "The project's conversations, newest first", tags: ['projects'], params: projectParams, querystring: listQuery });

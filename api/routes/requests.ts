@@ -16,7 +16,8 @@ import { routeDoc } from '../openapi.js';
 import { startWorkflowOnce, temporalUnavailable } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
 
-type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'requestSettings'>;
+/** What starting a request needs of the app's dependencies. */
+export type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'requestSettings'>;
 
 /** Body of POST /api/projects/:projectId/requests: what the founder asks, in their words. */
 export const createRequestBody = z.object({ text: z.string().trim().min(1).max(8_000) });
@@ -42,8 +43,16 @@ function ensureWorkflowStarted(deps: RequestDeps, workflowId: string, input: Req
   });
 }
 
-/** POST /api/projects/:projectId/requests: the founder's new request, answered 202 once its workflow runs. */
-export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
+/**
+ * Starts a founder request on a project known to exist: its conversation row, then its workflow. With an
+ * idempotency key, a retry (or a concurrent twin) answers with the first conversation instead of starting another.
+ * Throws a 503 ApiError when Temporal does not take the start. Used by the request route and by acting on a finding.
+ */
+export async function startFounderRequest(
+  deps: RequestDeps,
+  request: { projectId: string; text: string; idempotencyKey?: string },
+): Promise<{ conversationId: string; workflowId: string }> {
+  const { projectId, text, idempotencyKey } = request;
   const inputOf = (c: Pick<ConversationHead, 'id' | 'projectId' | 'requestText'>): RequestInput => ({
     projectId: c.projectId,
     conversationId: c.id,
@@ -63,6 +72,40 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
     return { conversationId: existing.id, workflowId: existing.workflowId };
   }
 
+  if (idempotencyKey) {
+    const existing = await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey);
+    if (existing) return resume(existing);
+  }
+
+  const id = randomUUID();
+  const workflowId = requestWorkflowId(projectId, id);
+  const inserted = await insertRequestConversation(deps.db, {
+    id,
+    projectId,
+    workflowId,
+    requestText: text,
+    idempotencyKey,
+    firstMessage: { id: randomUUID(), role: 'founder', content: text, timestamp: new Date().toISOString() },
+  });
+  if (!inserted) {
+    // A concurrent POST with the same key inserted first: answer with its conversation.
+    const winner = idempotencyKey ? await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey) : undefined;
+    if (!winner) throw new Error(`conversation insert for project ${projectId} was refused without a conflicting row`);
+    return resume(winner);
+  }
+
+  try {
+    await ensureWorkflowStarted(deps, workflowId, inputOf({ id, projectId, requestText: text }));
+  } catch (err) {
+    // With a key, the founder's retry finds the row and starts it; without one nobody can, so it is closed.
+    if (!idempotencyKey) await markConversationNotStarted(deps.db, id, NOT_STARTED);
+    throw temporalUnavailable(NOT_STARTED, err);
+  }
+  return { conversationId: id, workflowId };
+}
+
+/** POST /api/projects/:projectId/requests: the founder's new request, answered 202 once its workflow runs. */
+export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
   const doc = routeDoc({
     summary: "Start a founder request; answered 202 once its workflow runs (Idempotency-Key makes retries safe)",
     tags: ['requests'],
@@ -76,36 +119,6 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
     const idempotencyKey = parseInput(requestHeaders, req.headers, 'headers')['idempotency-key'];
     const { text } = parseInput(createRequestBody, req.body, 'body');
     await requireProject(deps, projectId);
-
-    if (idempotencyKey) {
-      const existing = await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey);
-      if (existing) return reply.code(202).send(await resume(existing));
-    }
-
-    const id = randomUUID();
-    const workflowId = requestWorkflowId(projectId, id);
-    const inserted = await insertRequestConversation(deps.db, {
-      id,
-      projectId,
-      workflowId,
-      requestText: text,
-      idempotencyKey,
-      firstMessage: { id: randomUUID(), role: 'founder', content: text, timestamp: new Date().toISOString() },
-    });
-    if (!inserted) {
-      // A concurrent POST with the same key inserted first: answer with its conversation.
-      const winner = idempotencyKey ? await findConversationByIdempotencyKey(deps.db, projectId, idempotencyKey) : undefined;
-      if (!winner) throw new Error(`conversation insert for project ${projectId} was refused without a conflicting row`);
-      return reply.code(202).send(await resume(winner));
-    }
-
-    try {
-      await ensureWorkflowStarted(deps, workflowId, inputOf({ id, projectId, requestText: text }));
-    } catch (err) {
-      // With a key, the founder's retry finds the row and starts it; without one nobody can, so it is closed.
-      if (!idempotencyKey) await markConversationNotStarted(deps.db, id, NOT_STARTED);
-      throw temporalUnavailable(NOT_STARTED, err);
-    }
-    return reply.code(202).send({ conversationId: id, workflowId });
+    return reply.code(202).send(await startFounderRequest(deps, { projectId, text, idempotencyKey }));
   });
 }

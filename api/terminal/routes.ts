@@ -65,6 +65,11 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
     '/api/projects/:projectId/terminal',
     {
       websocket: true,
+      // A refused upgrade (401 from the auth hook, 403, 404) is answered over a socket node's HTTP server no
+      // longer manages; left open it would hold app.close() forever, so it is closed once the answer is out.
+      onResponse: async (req) => {
+        if (req.headers.upgrade) req.raw.socket.destroy();
+      },
       // Before the upgrade, so a refusal is the API's usual HTTP error and no socket is opened for it.
       preValidation: async (req) => {
         const { projectId } = parseInput(params, req.params, 'params');

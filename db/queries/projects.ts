@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
+import type { NotificationPrefs } from '../../core/notifications.js';
 import type { Db } from '../client.js';
-import { projects } from '../schema.js';
+import { monitorFindings, notifications, projectSecrets, projects } from '../schema.js';
 
 import type { DeploySettings } from '../../core/deploy-settings.js';
 
@@ -17,7 +18,12 @@ export type NewProject = {
 };
 
 /** What PATCH /api/projects/:id may change; absent fields stay as they are. */
-export type ProjectPatch = Partial<NewProject> & { monthlyBudgetUsd?: number | null };
+export type ProjectPatch = Partial<NewProject> & {
+  monthlyBudgetUsd?: number | null;
+  /** Where email notifications go; null: in-app only. */
+  notifyEmail?: string | null;
+  notificationPrefs?: NotificationPrefs;
+};
 
 /** A project as the API shows it: never the token hash. */
 export type ProjectView = {
@@ -31,6 +37,13 @@ export type ProjectView = {
   allowNetwork: boolean;
   /** Model spending allowed per calendar month, in USD; null: the configured default. */
   monthlyBudgetUsd: number | null;
+  /**
+   * Where email notifications go; absent while unset (in-app only). Absent rather than null, like
+   * `notificationPrefs` while it holds only defaults, so the view of a project that never set them is unchanged.
+   */
+  notifyEmail?: string;
+  /** Which notification kinds go to which channel, where the founder changed the defaults (core/notifications.ts). */
+  notificationPrefs?: NotificationPrefs;
   createdAt: string;
   updatedAt: string;
 };
@@ -45,16 +58,26 @@ const columns = {
   deploy: projects.deploy,
   allowNetwork: projects.allowNetwork,
   monthlyBudgetUsd: projects.monthlyBudgetUsd,
+  notifyEmail: projects.notifyEmail,
+  notificationPrefs: projects.notificationPrefs,
   createdAt: projects.createdAt,
   updatedAt: projects.updatedAt,
 };
 
-type Row = Omit<ProjectView, 'createdAt' | 'updatedAt' | 'monthlyBudgetUsd'> & { createdAt: Date; updatedAt: Date; monthlyBudgetUsd: string | null };
+type Row = Omit<ProjectView, 'createdAt' | 'updatedAt' | 'monthlyBudgetUsd' | 'notifyEmail' | 'notificationPrefs'> & {
+  createdAt: Date;
+  updatedAt: Date;
+  monthlyBudgetUsd: string | null;
+  notifyEmail: string | null;
+  notificationPrefs: NotificationPrefs;
+};
 
-const toView = (row: Row): ProjectView => ({
+const toView = ({ notifyEmail, notificationPrefs, ...row }: Row): ProjectView => ({
   ...row,
   deploy: row.deploy ?? null,
   monthlyBudgetUsd: row.monthlyBudgetUsd === null ? null : Number(row.monthlyBudgetUsd),
+  ...(notifyEmail ? { notifyEmail } : {}),
+  ...(notificationPrefs && Object.keys(notificationPrefs).length > 0 ? { notificationPrefs } : {}),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });
@@ -117,4 +140,52 @@ export async function setProjectTokenHash(db: Db, id: string, tokenHash: string 
 export async function findProjectByTokenHash(db: Db, tokenHash: string): Promise<{ id: string; tokenHash: string } | undefined> {
   const [row] = await db.select({ id: projects.id, tokenHash: projects.tokenHash }).from(projects).where(eq(projects.tokenHash, tokenHash));
   return row?.tokenHash ? { id: row.id, tokenHash: row.tokenHash } : undefined;
+}
+
+/**
+ * Deletes a project with its secrets, findings and notifications; returns false when there was none. Its
+ * conversations, events and model-call accounting stay, as the record of what was done and spent.
+ */
+export async function deleteProject(db: Db, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.delete(projects).where(eq(projects.id, id)).returning({ id: projects.id });
+    if (rows.length === 0) return false;
+    await tx.delete(projectSecrets).where(eq(projectSecrets.projectId, id));
+    await tx.delete(monitorFindings).where(eq(monitorFindings.projectId, id));
+    await tx.delete(notifications).where(eq(notifications.projectId, id));
+    return true;
+  });
+}
+
+/** Records that the founder opened the console now; false when there is no such project. */
+export async function recordVisit(db: Db, id: string, at = new Date()): Promise<boolean> {
+  const rows = await db.update(projects).set({ lastVisitAt: at }).where(eq(projects.id, id)).returning({ id: projects.id });
+  return rows.length > 0;
+}
+
+/** What the monitor, the briefing and notifications need of a project (kept out of the API's view). */
+export type ProjectOutreach = {
+  id: string;
+  name: string;
+  timezone: string;
+  briefingTime: string;
+  notifyEmail: string | null;
+  notificationPrefs: NotificationPrefs;
+  lastVisitAt: Date | null;
+};
+
+export async function getProjectOutreach(db: Db, id: string): Promise<ProjectOutreach | undefined> {
+  const [row] = await db
+    .select({
+      id: projects.id,
+      name: projects.name,
+      timezone: projects.timezone,
+      briefingTime: projects.briefingTime,
+      notifyEmail: projects.notifyEmail,
+      notificationPrefs: projects.notificationPrefs,
+      lastVisitAt: projects.lastVisitAt,
+    })
+    .from(projects)
+    .where(eq(projects.id, id));
+  return row;
 }

@@ -1,0 +1,98 @@
+/**
+ * The typed API client: every call is same-origin, sends the bearer token, and turns the API's one error
+ * shape `{error:{code, message, field?}}` into an `ApiError`. A 401 also tells the app to sign in again.
+ */
+import type {
+  ConversationSummary,
+  ConversationView,
+  FileContent,
+  Memory,
+  MemoryCategory,
+  Project,
+  ProjectPatch,
+  ProjectSecretName,
+  StreamEvent,
+  TreeFile,
+  UsageRow,
+} from './types';
+
+/** A refusal from the API, with its stable code and, for bad input, the field it is about. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A path's segments URL-encoded one by one, so `src/a b.js` stays a path. */
+const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+export type SignalAction = 'message' | 'confirm' | 'decline' | 'revise' | 'stop' | 'budget';
+
+export function createApi(token: string, onUnauthorized: () => void) {
+  async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      if (res.status === 401) onUnauthorized();
+      const err = (json as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
+      throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `The server answered ${res.status}`, err?.field);
+    }
+    return json as T;
+  }
+
+  return {
+    projects: () => call<{ projects: Project[] }>('GET', '/api/projects').then((r) => r.projects),
+    project: (projectId: string) => call<Project>('GET', `/api/projects/${projectId}`),
+    updateProject: (projectId: string, patch: ProjectPatch) => call<Project>('PATCH', `/api/projects/${projectId}`, patch),
+    putSecret: (projectId: string, name: ProjectSecretName, value: string) => call<void>('PUT', `/api/projects/${projectId}/secrets/${name}`, { value }),
+    usage: (projectId: string, days = 30) =>
+      call<{ days: number; usage: UsageRow[]; totalUsd: number }>('GET', `/api/projects/${projectId}/usage?days=${days}`),
+
+    startRequest: (projectId: string, text: string) =>
+      call<{ conversationId: string; workflowId: string }>('POST', `/api/projects/${projectId}/requests`, { text }),
+    conversations: (projectId: string, limit = 20) =>
+      call<{ conversations: ConversationSummary[] }>('GET', `/api/projects/${projectId}/conversations?limit=${limit}`).then((r) => r.conversations),
+    conversation: (id: string) => call<ConversationView>('GET', `/api/conversations/${id}`),
+    events: (id: string, after = 0, limit = 1000) =>
+      call<{ events: StreamEvent[] }>('GET', `/api/conversations/${id}/events?after=${after}&limit=${limit}`).then((r) => r.events),
+    /** One founder signal (message, confirm, decline, revise, stop, budget); answered 202 when it reached the request. */
+    signal: (id: string, action: SignalAction, body: object = {}) => call<{ accepted: true }>('POST', `/api/conversations/${id}/${action}`, body),
+
+    memories: (projectId: string) => call<{ memories: Memory[] }>('GET', `/api/projects/${projectId}/memory`).then((r) => r.memories),
+    updateMemory: (projectId: string, memoryId: string, patch: { value?: string; category?: MemoryCategory; key?: string }) =>
+      call<Memory>('PATCH', `/api/projects/${projectId}/memory/${memoryId}`, patch),
+    deleteMemory: (projectId: string, memoryId: string) => call<void>('DELETE', `/api/projects/${projectId}/memory/${memoryId}`),
+
+    tree: (projectId: string) =>
+      call<{ branch: string; commit: string; files: TreeFile[]; truncated: boolean }>('GET', `/api/projects/${projectId}/tree`),
+    treeFile: (projectId: string, path: string) => call<FileContent>('GET', `/api/projects/${projectId}/tree/${encodePath(path)}`),
+    sessionFiles: (sessionId: string) => call<{ files: TreeFile[]; truncated: boolean }>('GET', `/api/sessions/${sessionId}/files`),
+    sessionFile: (sessionId: string, path: string) => call<FileContent>('GET', `/api/sessions/${sessionId}/files/${encodePath(path)}`),
+
+    /** A short-lived ticket for `?ticket=` on a WebSocket, which cannot carry the Authorization header. */
+    ticket: () => call<{ ticket: string; expiresAt: string }>('POST', '/api/stream/tickets').then((r) => r.ticket),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** A ws(s):// URL on this page's host. */
+export function socketUrl(path: string): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${window.location.host}${path}`;
+}
