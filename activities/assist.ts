@@ -1,26 +1,13 @@
 /** Assist's turns: the reply to the founder (answer, question or plan card) and the closing follow-up. */
-import fs from 'node:fs';
-import path from 'node:path';
 import { assistReplySchema, followUpSchema, type AssistReply } from '../core/plan.js';
 import { eq } from 'drizzle-orm';
 import { advisorConversations, agentSessions } from '../db/schema.js';
 import { appendMessage, getConversation, type ConversationMessage } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
-import { projectRoot } from '../lib/config.js';
 import { completeStructured } from '../llm/structured.js';
 import type { LlmMessage, LlmResponse } from '../llm/types.js';
 import type { ActivityDeps, ModelFor } from './deps.js';
 import { prompt } from './prompts/index.js';
-
-let findings: string | undefined;
-/**
- * What the follow-up adds when nothing was built or deployed (a data question): its own prompt file beside the
- * others, read once.
- */
-function findingsPrompt(): string {
-  findings ??= fs.readFileSync(path.join(projectRoot, 'activities', 'prompts', 'followup-findings.md'), 'utf8');
-  return findings;
-}
 
 type TurnInput = { projectId: string; conversationId: string; requestText: string; key: string };
 
@@ -90,7 +77,7 @@ export function createAssistActivities({ db, modelFor }: Pick<ActivityDeps, 'db'
       const request = {
         role: 'followup' as const,
         tier: 'B' as const,
-        system: input.deploy ? prompt('followup') : `${prompt('followup')}\n${findingsPrompt()}`,
+        system: input.deploy ? prompt('followup') : `${prompt('followup')}\n${prompt('followup-findings')}`,
         messages: [
           {
             role: 'user' as const,

@@ -4,10 +4,10 @@
  * idempotent by request and task id, so a retried activity never commits, merges or pushes twice.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { eq } from 'drizzle-orm';
 import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
+import { withWorkspaceLock } from '../db/queries/workspace-lock.js';
 import { advisorConversations, agentSessions, projects } from '../db/schema.js';
 import { sweepIdleWorkspaces, touchWorkspace } from '../runtime/workspace/sweep.js';
 import { detectChecks, runChecks } from '../runtime/checks.js';
@@ -35,17 +35,6 @@ type TaskRef = RequestRef & { sessionId: string; taskId: string };
 /** The request's integration worktree: where its tasks' work comes together and is committed from. */
 export function requestWorkdir(home: string, projectId: string, conversationId: string) {
   return workspaceLayout(home, projectId).requestDir(conversationId);
-}
-
-/**
- * Serialises changes to a project's shared clone (worktree and branch bookkeeping) across parallel tasks and
- * worker processes: a transaction-scoped advisory lock on the project.
- */
-function withProjectLock<T>(db: Db, projectId: string, work: () => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`workspace:${projectId}`}))`);
-    return work();
-  });
 }
 
 export function createWorkspaceActivities({ db, home, toolContext }: Pick<ActivityDeps, 'db' | 'home' | 'toolContext'>) {
@@ -85,7 +74,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
       const layout = workspaceLayout(home, projectId);
       await touchWorkspace(home, projectId);
       const workdir = await whileHeartbeating(() =>
-        withProjectLock(db, projectId, async () => {
+        withWorkspaceLock(db, projectId, async () => {
           await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials: await gitCredentials(db, projectId) });
           return ensureRequestWorktree(layout, conversationId, p.defaultBranch);
         }),
@@ -97,7 +86,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
     async prepareTaskWorkspace({ projectId, conversationId, sessionId, taskId, resolveConflict }: TaskRef & { resolveConflict?: boolean }) {
       const layout = workspaceLayout(home, projectId);
       return whileHeartbeating(() =>
-        withProjectLock(db, projectId, async () => {
+        withWorkspaceLock(db, projectId, async () => {
           const workdir = await ensureTaskWorktree(layout, conversationId, sessionId, taskId);
           const conflicts = resolveConflict ? await startConflictResolution(workdir, conversationId) : [];
           return { workdir, conflicts };
@@ -109,7 +98,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
     async integrateTask({ projectId, conversationId, sessionId, taskId, title, attempt }: TaskRef & { title: string; attempt: number }) {
       const layout = workspaceLayout(home, projectId);
       const result = await whileHeartbeating(() =>
-        withProjectLock(db, projectId, async () => {
+        withWorkspaceLock(db, projectId, async () => {
           await commitTask(layout.taskDir(sessionId), title);
           return mergeTask(layout.requestDir(conversationId), taskBranch(conversationId, taskId), title);
         }),
@@ -178,7 +167,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
     async cleanWorkspace({ projectId, conversationId }: RequestRef) {
       const sessions = await db.select({ id: agentSessions.id }).from(agentSessions).where(eq(agentSessions.conversationId, conversationId));
       const layout = workspaceLayout(home, projectId);
-      await withProjectLock(db, projectId, () => removeRequestWorktrees(layout, conversationId, sessions.map((s) => s.id)));
+      await withWorkspaceLock(db, projectId, () => removeRequestWorktrees(layout, conversationId, sessions.map((s) => s.id)));
     },
   };
 }

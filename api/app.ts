@@ -1,4 +1,5 @@
 import type { Client, Connection } from '@temporalio/client';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
@@ -89,11 +90,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       : reply.code(404).send({ error: { code: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` } }),
   );
   registerHardening(app, deps.http ?? {}, API_VERSION);
+  // A refused WebSocket upgrade (401, 403, 404) is answered over plain HTTP; nothing else would ever close that
+  // socket, and an open one holds app.close() forever.
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.headers.upgrade && reply.statusCode >= 400) req.raw.socket?.destroy();
+  });
   const tickets = ticketIssuer(deps.adminToken);
   // Once CORS has loaded, so its headers are on a 401 too (a browser could not read the refusal otherwise).
   app.after(() => registerAuth(app, { ...deps, tickets }));
   // In a plugin, so the rate limit and the OpenAPI document (registered above) see every route as it is added.
   void app.register(async (api) => {
+    // Once for every WebSocket route (the stream, the terminal): each registration would answer every upgrade.
+    await api.register(websocket, { options: { maxPayload: 64 * 1024 } });
     healthRoutes(api, deps);
     if (deps.home) sessionRoutes(api, { db: deps.db, home: deps.home });
     if (deps.home) treeRoutes(api, { db: deps.db, home: deps.home });

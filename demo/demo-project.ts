@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import type { Db } from '../db/client.js';
 import { projects } from '../db/schema.js';
 import { projectRoot } from '../lib/config.js';
+import { seedAnalyticsData } from './analytics-data.js';
 import { createDemoRepository, DEMO_TEMPLATE_DIR } from './create-demo-repo.js';
 
 export const DEMO_PROJECT_NAME = 'demo';
@@ -29,5 +30,7 @@ export async function ensureDemoProject({ db, home, siteUrl }: { db: Db; home: s
     .insert(projects)
     .values({ name: DEMO_PROJECT_NAME, repoUrl: remoteUrl, deploy: { kind: 'command', command: DEMO_DEPLOY_COMMAND, url: siteUrl } })
     .returning({ id: projects.id });
+  // Six weeks of product analytics with a planted drop, so "Why did signups drop last week?" has an answer.
+  await seedAnalyticsData(db, row!.id);
   return { projectId: row!.id, created: true };
 }

@@ -32,11 +32,13 @@ describe('the console across a reload and a dropped connection mid-task', () => 
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
   let browser: ConsoleBrowser;
   let baseUrl: string;
+  let projectId: string;
   /** Every WebSocket upgrade the server saw, so the test can cut the live stream as a network blip would. */
   const upgrades: Array<{ url: string; socket: Duplex }> = [];
 
   beforeAll(async () => {
     h = await startRequestHarness([slowScenario]);
+    projectId = await h.createProject();
     baseUrl = await serve(h.app);
     h.app.server.on('upgrade', (req, socket: Duplex) => upgrades.push({ url: req.url ?? '', socket }));
     browser = await launchConsoleBrowser();
@@ -50,7 +52,6 @@ describe('the console across a reload and a dropped connection mid-task', () => 
     page.locator(selector).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
 
   it('shows every step of the task exactly once, in order, none missing', async () => {
-    const projectId = await h.createProject();
     const { conversationId } = await h.startRequest(projectId, 'slow notes please');
     const page = await browser.open(baseUrl, `/projects/${projectId}/conversations/${conversationId}`);
 
@@ -97,6 +98,22 @@ describe('the console across a reload and a dropped connection mid-task', () => 
     expect(log).toMatch(/Ran sleep 3 && echo second-nap/);
     expect(log).toMatch(/second-nap/);
     expect(log).not.toMatch(/\btier\b/i);
+    expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('stops the request from the Stop button while its task runs', async () => {
+    const { conversationId } = await h.startRequest(projectId, 'slow notes, to be stopped');
+    const page = await browser.open(baseUrl, `/projects/${projectId}/conversations/${conversationId}`);
+    await page.locator('[data-testid="plan-card"][data-on-table="true"] [data-testid="plan-confirm"]').click({ timeout: 60_000 });
+    await page.getByTestId('tab-code').click();
+    await page.locator('[data-testid="step-log"] li[data-kind="agent.turn"]', { hasText: 'first-nap' }).waitFor({ timeout: 60_000 });
+
+    await page.getByTestId('stop').click();
+    await page.locator('[data-testid="request-status"][data-status="stopped"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('request-status').innerText()).resolves.toMatch(/^Stopped/);
+    await page.locator('[data-testid="task"][data-status="stopped"]').waitFor();
+    await expect(page.getByTestId('stop').count()).resolves.toBe(0);
+    await expect(h.conversation(conversationId)).resolves.toMatchObject({ status: 'stopped' });
     expect(browser.pageErrors).toEqual([]);
   });
 });

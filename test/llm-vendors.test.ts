@@ -26,11 +26,14 @@ describe('the demo request on the real Anthropic and Gemini clients (local wire-
     expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
     const files = (await runGit(h.remote.bareDir, ['ls-tree', '-r', '--name-only', 'main'])).stdout;
     expect(files).toContain('src/referral.js');
+    // The memory step runs once the founder has the answer; every call is in the ledger after it.
+    await expect.poll(async () => (await h.events(conversationId)).some((e) => e.kind === 'memory.updated'), { timeout: 30_000 }).toBe(true);
+    const settled = await h.conversation(conversationId);
 
     // Tier A (orchestrator, simple tasks) went to Gemini, Tier B (Assist, advisors, feature work) to Anthropic.
     const calls = await h.database.db.select().from(llmCalls).where(eq(llmCalls.conversationId, conversationId));
     const by = (provider: string) => calls.filter((c) => c.provider === provider);
-    expect(by('gemini').map((c) => c.role)).toEqual(expect.arrayContaining(['orchestrator', 'agent']));
+    expect(by('gemini').map((c) => c.role)).toEqual(expect.arrayContaining(['orchestrator', 'agent', 'memory']));
     expect(by('anthropic').map((c) => c.role)).toEqual(expect.arrayContaining(['assist', 'advisor', 'agent', 'followup']));
     expect(calls.every((c) => c.outcome === 'ok' && c.inputTokens === WIRE_USAGE.input && c.cachedTokens === WIRE_USAGE.cached)).toBe(true);
     expect(vendors.anthropic.requests.length + vendors.gemini.requests.length).toBe(calls.length);
@@ -41,8 +44,8 @@ describe('the demo request on the real Anthropic and Gemini clients (local wire-
       return Math.round(WIRE_USAGE.input * p.inputPerMTok + WIRE_USAGE.output * p.outputPerMTok + WIRE_USAGE.cached * p.cachedPerMTok) / 1e6;
     };
     const expected = by('anthropic').length * price('claude-test') + by('gemini').length * price('gemini-test');
-    expect(done).toHaveProperty('costUsd');
-    expect((done as unknown as { costUsd: number }).costUsd).toBeCloseTo(expected, 6);
+    expect(settled).toHaveProperty('costUsd');
+    expect((settled as unknown as { costUsd: number }).costUsd).toBeCloseTo(expected, 6);
 
     const usage = await h.call('GET', `/api/projects/${projectId}/usage`);
     expect(usage.status).toBe(200);

@@ -5,7 +5,7 @@ import { projectRoot } from '../../lib/config.js';
 const cache = new Map<string, string>();
 
 /** A role's system prompt, from the Markdown file beside this one (read once per process). */
-export function prompt(name: 'assist' | 'advisor' | 'orchestrator' | 'agent' | 'followup' | 'memory'): string {
+export function prompt(name: 'assist' | 'advisor' | 'orchestrator' | 'agent' | 'followup' | 'followup-findings' | 'memory'): string {
   let text = cache.get(name);
   if (text === undefined) {
     text = fs.readFileSync(path.join(projectRoot, 'activities', 'prompts', `${name}.md`), 'utf8');

@@ -15,7 +15,8 @@ export type { StreamOptions } from './access.js';
 export function streamRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'db' | 'pool' | 'logger'>, options: StreamOptions = {}) {
   const hub = new EventHub({ db: deps.db, connection: deps.pool.options, log: deps.logger });
   app.register(async (scope) => {
-    await scope.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    // buildApp registers the plugin once for every WebSocket route; a bare app (some tests) has it here.
+    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket, { options: { maxPayload: 64 * 1024 } });
     websocketStreamRoute(scope, { db: deps.db, hub, options });
     const endStreams = sseStreamRoute(scope, { db: deps.db, hub, options: { sseHeartbeatMs: STREAM_DEFAULTS.sseHeartbeatMs, ...options } });
     // Open SSE responses would hold app.close() until clients leave; end them so a restart is prompt.

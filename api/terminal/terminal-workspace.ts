@@ -4,23 +4,15 @@
  * happen under the project's workspace lock, the one the workspace activities take, so a terminal opening
  * never races a request's git steps on the shared clone.
  */
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { gitCredentials } from '../../db/queries/project-secrets.js';
+import { withWorkspaceLock } from '../../db/queries/workspace-lock.js';
 import { prepareWorkingCopy } from '../../runtime/git/index.js';
 import { ensureTerminalWorktree, hasTerminalWorktree, terminalDir } from '../../runtime/terminal/terminal-worktree.js';
 import { workspaceLayout } from '../../runtime/workspace/layout.js';
 import { touchWorkspace } from '../../runtime/workspace/sweep.js';
 
 type Project = { id: string; repoUrl: string; defaultBranch: string };
-
-/** Holds the workspace lock of `activities/workspace.ts` (same key) while `work` runs. */
-function withWorkspaceLock<T>(db: Db, projectId: string, work: () => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`workspace:${projectId}`}))`);
-    return work();
-  });
-}
 
 /** The terminal's folder, made on first use; an existing one is used as the founder left it. */
 export async function openTerminalWorkspace(deps: { db: Db; home: string }, project: Project): Promise<{ dir: string; repo: string }> {

@@ -240,7 +240,8 @@ export async function listConversations(db: Db, projectId: string, limit: number
       updatedAt: advisorConversations.updatedAt,
     })
     .from(advisorConversations)
-    .where(and(eq(advisorConversations.projectId, projectId), eq(advisorConversations.module, 'assist')))
+    // The monitoring conversation (findings, briefings) is no request: the console reaches it from the feed.
+    .where(and(eq(advisorConversations.projectId, projectId), eq(advisorConversations.module, 'assist'), sql`${advisorConversations.outcome} is distinct from 'monitoring'`))
     .orderBy(desc(advisorConversations.createdAt), desc(advisorConversations.id))
     .limit(limit);
   return rows.map((r) => ({

@@ -10,7 +10,7 @@ import type { ContentBlock, LlmMessage, LlmRole } from '../../llm/types.js';
 import type { FakeReply as AnthropicReply } from './anthropic-server.js';
 import type { FakeReply as GeminiReply, GenerateContentBody } from './gemini-server.js';
 
-const ROLES = ['assist', 'advisor', 'orchestrator', 'agent', 'followup'] as const;
+const ROLES = ['assist', 'advisor', 'orchestrator', 'agent', 'followup', 'memory'] as const;
 
 /** Tokens every fake reply reports, so costs can be checked exactly. */
 export const WIRE_USAGE = { input: 1_000, output: 200, cached: 500 };

@@ -16,7 +16,7 @@ type Props = { token: string; onSignOut: (why: string | null) => void };
 export function ConsoleShell({ token, onSignOut }: Props) {
   const api = useMemo(() => createApi(token, () => onSignOut('That token was not accepted. Sign in again.')), [token, onSignOut]);
   const [stream, setStream] = useState<StreamClient | null>(null);
-  const [connection, setConnection] = useState<ConnectionState>('connecting');
+  const [connection, setConnection] = useState<ConnectionState>('idle');
   const [projects, setProjects] = useState<Project[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [route, navigate] = useRoute();
@@ -61,8 +61,8 @@ export function ConsoleShell({ token, onSignOut }: Props) {
             <button className={route.page === 'settings' ? 'active' : ''} onClick={() => go('settings')} data-testid="nav-settings">Settings</button>
           </nav>
         )}
-        <span className={`connection ${connection}`} data-testid="connection" title="The live connection to VIBN">
-          {connection === 'live' ? 'Live' : connection === 'closed' ? 'Offline' : 'Connecting…'}
+        <span className={`connection ${connection}`} data-testid="connection" data-state={connection} title="The live connection to VIBN">
+          {connection === 'live' ? 'Live' : connection === 'connecting' || connection === 'reconnecting' ? 'Connecting…' : ''}
         </span>
         <button className="link" onClick={() => onSignOut(null)}>Sign out</button>
       </header>

@@ -11,7 +11,6 @@ import type {
   Project,
   ProjectPatch,
   ProjectSecretName,
-  StreamEvent,
   TreeFile,
   UsageRow,
 } from './types';
@@ -57,7 +56,6 @@ export function createApi(token: string, onUnauthorized: () => void) {
 
   return {
     projects: () => call<{ projects: Project[] }>('GET', '/api/projects').then((r) => r.projects),
-    project: (projectId: string) => call<Project>('GET', `/api/projects/${projectId}`),
     updateProject: (projectId: string, patch: ProjectPatch) => call<Project>('PATCH', `/api/projects/${projectId}`, patch),
     putSecret: (projectId: string, name: ProjectSecretName, value: string) => call<void>('PUT', `/api/projects/${projectId}/secrets/${name}`, { value }),
     usage: (projectId: string, days = 30) =>
@@ -68,8 +66,6 @@ export function createApi(token: string, onUnauthorized: () => void) {
     conversations: (projectId: string, limit = 20) =>
       call<{ conversations: ConversationSummary[] }>('GET', `/api/projects/${projectId}/conversations?limit=${limit}`).then((r) => r.conversations),
     conversation: (id: string) => call<ConversationView>('GET', `/api/conversations/${id}`),
-    events: (id: string, after = 0, limit = 1000) =>
-      call<{ events: StreamEvent[] }>('GET', `/api/conversations/${id}/events?after=${after}&limit=${limit}`).then((r) => r.events),
     /** One founder signal (message, confirm, decline, revise, stop, budget); answered 202 when it reached the request. */
     signal: (id: string, action: SignalAction, body: object = {}) => call<{ accepted: true }>('POST', `/api/conversations/${id}/${action}`, body),
 

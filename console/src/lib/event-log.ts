@@ -22,10 +22,6 @@ export class EventLog {
     return this.last;
   }
 
-  get size(): number {
-    return this.bySeq.size;
-  }
-
   /** Every event held, in seq order. */
   list(): StreamEvent[] {
     this.sorted ??= [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);

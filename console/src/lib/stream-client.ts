@@ -17,7 +17,8 @@ export type SocketLike = {
   onerror: ((ev: unknown) => void) | null;
 };
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+/** `idle` until the first subscription opens the socket. */
+export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export type StreamClientOptions = {
   /** A fresh ticket for each connection attempt (tickets are short-lived). */
@@ -63,11 +64,6 @@ export class StreamClient {
       this.subs.delete(conversationId);
       if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify({ type: 'unsubscribe', conversationId }));
     };
-  }
-
-  /** The last seq delivered for a conversation (what a resume asks after). */
-  lastSeq(conversationId: string): number | undefined {
-    return this.subs.get(conversationId)?.lastSeq;
   }
 
   /** Closes the socket for good. */
