@@ -55,7 +55,9 @@ export function scriptedReply(scenarios: Scenario[], request: LlmRequest): { sce
   const advisorStep = scenario && request.role === 'advisor' ? advisorToolSteps(scenario, request)[turn] : undefined;
   if (advisorStep) return { scenario, content: stepContent(advisorStep, `scripted-${request.meta.module}-${turn}`), delayMs: advisorStep.delayMs };
   const reply = scenario ? structuredReply(scenario, request, turn) : request.role === 'memory' ? NOTHING_TO_REMEMBER : FALLBACK_ANSWER;
-  return { scenario, content: [{ type: 'text', text: JSON.stringify(reply) }] };
+  // `{"$raw": "..."}` is sent verbatim, so a scenario can script output that is not JSON at all.
+  const raw = (reply as { $raw?: unknown } | null)?.$raw;
+  return { scenario, content: [{ type: 'text', text: typeof raw === 'string' ? raw : JSON.stringify(reply) }] };
 }
 
 function structuredReply(scenario: Scenario, request: LlmRequest, turn: number): unknown {

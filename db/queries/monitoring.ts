@@ -9,7 +9,10 @@ import { advisorConversations, monitorFindings } from '../schema.js';
 /** The idempotency key that makes the monitoring conversation one per project. */
 const MONITORING_KEY = 'monitoring';
 
-/** The project's monitoring conversation's id, created on first use (concurrent callers get the same one). */
+/**
+ * The project's monitoring conversation's id, created on first use (concurrent callers get the same one). It is
+ * an Assist conversation, so a project token may stream it like any of its own.
+ */
 export async function ensureMonitoringConversation(db: Db, projectId: string): Promise<string> {
   const existing = await findMonitoringConversation(db, projectId);
   if (existing) return existing;
@@ -19,8 +22,10 @@ export async function ensureMonitoringConversation(db: Db, projectId: string): P
       projectId,
       module: 'assist',
       outcome: 'monitoring',
-      status: 'running',
-      phase: 'assisting',
+      // No workflow runs it (Schedules write to it), so it takes no signals: a message or confirm sent to it is
+      // refused as to any finished conversation, and the founder acts on findings through their own route.
+      status: 'completed',
+      phase: 'done',
       requestText: 'Monitoring and morning briefings',
       idempotencyKey: MONITORING_KEY,
     })
