@@ -29,7 +29,7 @@ export const notificationPrefsSchema = z.partialRecord(z.enum(NOTIFICATION_KINDS
 export type NotificationPrefs = z.infer<typeof notificationPrefsSchema>;
 
 /** The channels a kind goes to under the founder's preferences. */
-export function channelsFor(prefs: NotificationPrefs | Record<string, { email?: boolean; inApp?: boolean }> | null | undefined, kind: NotificationKind): Channels {
-  const chosen = (prefs as Record<string, { email?: boolean; inApp?: boolean }> | null | undefined)?.[kind] ?? {};
+export function channelsFor(prefs: Record<string, { email?: boolean; inApp?: boolean } | undefined> | null | undefined, kind: NotificationKind): Channels {
+  const chosen = prefs?.[kind] ?? {};
   return { inApp: chosen.inApp ?? DEFAULT_CHANNELS[kind].inApp, email: chosen.email ?? DEFAULT_CHANNELS[kind].email };
 }

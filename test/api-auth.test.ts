@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
-import { advisorMemory, agentSessions, deploys } from '../db/schema.js';
+import { advisorMemory, agentSessions, deploys, monitorFindings } from '../db/schema.js';
 import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
@@ -20,7 +20,7 @@ describe('API auth: admin token, project tokens, one project never reaching anot
   let temporal: Awaited<ReturnType<typeof connectTestClient>>;
   let home: string;
   let app: FastifyInstance;
-  const ids = { a: '', b: '', conversationB: '', sessionB: '', deployB: '', memoryB: '' };
+  const ids = { a: '', b: '', conversationB: '', sessionB: '', deployB: '', memoryB: '', findingB: '' };
   const tokens = { a: '', b: '' };
   const started: string[] = [];
 
@@ -64,6 +64,11 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     ids.deployB = deploy!.id;
     const [memory] = await database.db.insert(advisorMemory).values({ projectId: ids.b, category: 'decision', key: 'pricing', value: 'Keep it free' }).returning();
     ids.memoryB = memory!.id;
+    const [finding] = await database.db
+      .insert(monitorFindings)
+      .values({ projectId: ids.b, kind: 'deploy_failed', fingerprint: 'deploy_failed:x', summary: 'The last deploy failed' })
+      .returning();
+    ids.findingB = finding!.id;
   });
   afterAll(async () => {
     for (const id of started) await temporal.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
@@ -87,6 +92,13 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     { method: 'GET', pattern: '/api/projects/:projectId/tree', url: () => `/api/projects/${ids.b}/tree` },
     { method: 'GET', pattern: '/api/projects/:projectId/tree/*', url: () => `/api/projects/${ids.b}/tree/README.md` },
     { method: 'POST', pattern: '/api/stream/tickets', url: () => '/api/stream/tickets' },
+    { method: 'DELETE', pattern: '/api/projects/:projectId', url: () => `/api/projects/${ids.b}`, admin: true },
+    { method: 'GET', pattern: '/api/projects/:projectId/findings', url: () => `/api/projects/${ids.b}/findings` },
+    { method: 'POST', pattern: '/api/projects/:projectId/findings/:findingId/dismiss', url: () => `/api/projects/${ids.b}/findings/${ids.findingB}/dismiss` },
+    { method: 'POST', pattern: '/api/projects/:projectId/findings/:findingId/act', url: () => `/api/projects/${ids.b}/findings/${ids.findingB}/act` },
+    { method: 'GET', pattern: '/api/projects/:projectId/notifications', url: () => `/api/projects/${ids.b}/notifications` },
+    { method: 'POST', pattern: '/api/projects/:projectId/notifications/read', url: () => `/api/projects/${ids.b}/notifications/read`, body: { all: true } },
+    { method: 'POST', pattern: '/api/projects/:projectId/visits', url: () => `/api/projects/${ids.b}/visits` },
     { method: 'POST', pattern: '/api/projects/:projectId/events', url: () => `/api/projects/${ids.b}/events`, body: { events: [{ id: 'auth-1', name: 'signup', occurredAt: new Date().toISOString() }] } },
     { method: 'PUT', pattern: '/api/projects/:projectId/secrets/:name', url: () => `/api/projects/${ids.b}/secrets/git_token`, body: { value: 'ghp_not_really_a_token' } },
     { method: 'GET', pattern: '/api/projects/:projectId/usage', url: () => `/api/projects/${ids.b}/usage` },

@@ -103,6 +103,8 @@ describe('morning briefings', () => {
     const handle = schedule(briefingScheduleId(projectId));
     /** Fires the Schedule now and waits for the briefing run it starts. */
     const fire = async () => {
+      // A Schedule names each run it starts by the second: two triggers within one second would be one run.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const before = (await handle.describe()).info.recentActions.length;
       await handle.trigger();
       const action = await eventually('the triggered briefing', async () => (await handle.describe()).info.recentActions[before]);

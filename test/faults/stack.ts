@@ -1,0 +1,288 @@
+/**
+ * The fault suite's own stack, every part a real process it may kill: an embedded Postgres (db/embedded.ts)
+ * on a data folder of its own, a Temporal dev server (the CLI, persisting to a SQLite file), the API
+ * (api/server.ts) and workers (./worker-entry.ts) as child processes. Nothing here touches the machine's
+ * shared Postgres or the test run's in-memory Temporal server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import pg from 'pg';
+import pino from 'pino';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded.js';
+import { runMigrations } from '../../db/migrate.js';
+import { loadConfig } from '../../lib/config.js';
+import { spawnEntry, stopProcess } from '../../scripts/processes.js';
+import { dynamicConfigArgs } from '../../temporal-config/dev-server.js';
+import { registerSearchAttributes } from '../../temporal-config/search-attributes.js';
+import { resolveTemporalCli } from '../../temporal-config/temporal-cli.js';
+import { bundlerOptions, WORKFLOWS_PATH } from '../../workers/worker.js';
+import { freePort } from '../helpers/ports.js';
+import { ADMIN_TOKEN } from '../helpers/stream-client.js';
+import { childrenOf, isAlive, waitUntilGone } from './processes.js';
+
+export const NAMESPACE = 'default';
+export const TASK_QUEUE = 'faults';
+export { ADMIN_TOKEN };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries `probe` until it resolves, for at most `timeoutMs`; the last error names what never came up. */
+async function until<T>(what: string, probe: () => Promise<T>, timeoutMs: number, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms: ${(err as Error).message}`);
+      await sleep(everyMs);
+    }
+  }
+}
+
+/** Model settings a worker runs with: the scripted provider (the default), or a vendor at a local fake. */
+export type WorkerEnv = Record<string, string>;
+
+export class FaultStack {
+  private pg!: EmbeddedDatabase;
+  private temporalProcess?: ChildProcess;
+  private apiProcess?: ChildProcess;
+  private logSeq = 0;
+  readonly workers = new Set<ChildProcess>();
+  /** Postgres pool of the test itself, for probing progress; it survives Postgres restarts. */
+  readonly sql: pg.Pool;
+  readonly client: Client;
+
+  private constructor(
+    readonly scratch: string,
+    readonly home: string,
+    readonly databaseUrl: string,
+    private readonly pgPort: number,
+    readonly temporalPort: number,
+    readonly apiPort: number,
+    private readonly temporalCli: string,
+    private readonly bundlePath: string,
+    private readonly connection: Connection,
+  ) {
+    this.sql = new pg.Pool({ connectionString: databaseUrl, max: 3, connectionTimeoutMillis: 2_000 });
+    this.sql.on('error', () => undefined); // idle connections dropped by a Postgres restart
+    this.client = new Client({ connection, namespace: NAMESPACE });
+  }
+
+  get temporalAddress() {
+    return `127.0.0.1:${this.temporalPort}`;
+  }
+  get apiUrl() {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+  get pgDataDir() {
+    return path.join(this.scratch, 'postgres');
+  }
+
+  static async start(): Promise<FaultStack> {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-faults-'));
+    // Readable by the unprivileged user an embedded Postgres runs as when the tests run as root.
+    await fs.chmod(scratch, 0o755);
+    const home = path.join(scratch, 'home');
+    await fs.mkdir(path.join(scratch, 'logs'), { recursive: true });
+    await fs.mkdir(home, { recursive: true });
+    const log = pino({ level: 'silent' });
+    const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+
+    const config = loadConfig();
+    const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir }, log);
+    if (cli.executable.type !== 'existing-path') throw new Error('the fault suite needs the Temporal CLI on this machine (see README: TEMPORAL_CLI_PATH)');
+
+    const bundling = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...bundlerOptions, logger: new DefaultLogger('WARN') });
+    const pgDb = await startEmbeddedPostgres(path.join(scratch, 'postgres'), pgPort, log);
+    await runMigrations(pgDb.url);
+    const bundlePath = path.join(scratch, 'workflow-bundle.js');
+    await fs.writeFile(bundlePath, (await bundling).code);
+
+    const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
+    const stack = new FaultStack(scratch, home, pgDb.url, pgPort, temporalPort, apiPort, cli.executable.path, bundlePath, connection);
+    stack.pg = pgDb;
+    await stack.startTemporal();
+    await registerSearchAttributes(connection, NAMESPACE);
+    await stack.startApi();
+    return stack;
+  }
+
+  /** A log file for one child process, so a failing case can show what its processes said. */
+  private logFile(name: string) {
+    return path.join(this.scratch, 'logs', `${String(++this.logSeq).padStart(2, '0')}-${name}.log`);
+  }
+
+  private pipe(child: ChildProcess, file: string) {
+    const out = createWriteStream(file, { flags: 'a' });
+    child.stdout?.pipe(out, { end: false });
+    child.stderr?.pipe(out, { end: false });
+    child.once('exit', (code, signal) => out.end(`\n[faults] exited code=${code} signal=${signal}\n`));
+  }
+
+  private baseEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // A developer's own keys must not turn the scripted suite into a paid one.
+    for (const name of Object.keys(env)) if (/^(ANTHROPIC|GEMINI|TIER_[ABC])_/.test(name)) delete env[name];
+    return {
+      ...env,
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      VIBN_HOME: this.home,
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+    };
+  }
+
+  // ---- Temporal dev server -------------------------------------------------------------------------------
+
+  /** Starts (or restarts, on the same port and file) the dev server and waits until it answers. */
+  async startTemporal(): Promise<void> {
+    const args = [
+      'server', 'start-dev',
+      '--db-filename', path.join(this.scratch, 'temporal.db'),
+      '--ip', '127.0.0.1',
+      '--port', String(this.temporalPort),
+      '--headless',
+      '--namespace', NAMESPACE,
+      '--log-level', 'warn',
+      ...(await dynamicConfigArgs()),
+    ];
+    const child = spawn(this.temporalCli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pipe(child, this.logFile('temporal'));
+    this.temporalProcess = child;
+    await until('the Temporal dev server', async () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+      await this.connection.workflowService.getSystemInfo({});
+    }, 60_000);
+  }
+
+  /** SIGKILLs the dev server (its SQLite file keeps the state). */
+  async killTemporal(): Promise<void> {
+    const child = this.temporalProcess!;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  // ---- Postgres --------------------------------------------------------------------------------------------
+
+  /** SIGKILLs the postmaster; its backends notice and exit, as after a host crash. */
+  async killPostgres(): Promise<void> {
+    const pid = Number((await fs.readFile(path.join(this.pgDataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    const backends = await childrenOf(pid);
+    process.kill(pid, 'SIGKILL');
+    await waitUntilGone([pid, ...backends], 30_000);
+  }
+
+  /** Starts Postgres again on the same data folder and port (crash recovery runs first). */
+  async startPostgres(): Promise<void> {
+    this.pg = await startEmbeddedPostgres(this.pgDataDir, this.pgPort, pino({ level: 'silent' }));
+  }
+
+  // ---- API -------------------------------------------------------------------------------------------------
+
+  /** Starts (or restarts, on the same port) the API process and waits until it serves authenticated calls. */
+  async startApi(): Promise<void> {
+    const child = spawnEntry(
+      'api/server.ts',
+      {
+        ...this.baseEnv(),
+        HOST: '127.0.0.1',
+        PORT: String(this.apiPort),
+        VIBN_ADMIN_TOKEN: ADMIN_TOKEN,
+        RATE_LIMIT_PER_MINUTE: '100000',
+        // The ten-task scenario runs all its tasks at once; the demo's graph is never wider than two.
+        MAX_PARALLEL_TASKS: '10',
+      },
+      'pipe',
+    );
+    this.pipe(child, this.logFile('api'));
+    this.apiProcess = child;
+    await until('the API', async () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+      const res = await fetch(`${this.apiUrl}/api/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      if (!res.ok) throw new Error(`answered ${res.status}`);
+    }, 60_000, 100);
+  }
+
+  async killApi(): Promise<void> {
+    const child = this.apiProcess!;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** One authenticated API call; throws on a network error (the API may be down) but not on an HTTP status. */
+  async call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.apiUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  // ---- workers ---------------------------------------------------------------------------------------------
+
+  /** Starts a worker process and waits until it has connected (its log says so). */
+  async startWorker(env: WorkerEnv = {}): Promise<ChildProcess> {
+    const child = spawnEntry('test/faults/worker-entry.ts', { ...this.baseEnv(), LOG_LEVEL: 'info', FAULTS_WORKFLOW_BUNDLE: this.bundlePath, ...env }, 'pipe');
+    const file = this.logFile('worker');
+    this.pipe(child, file);
+    this.workers.add(child);
+    child.once('exit', () => this.workers.delete(child));
+    await until('a worker', async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}); see ${file}`);
+      const text = await fs.readFile(file, 'utf8').catch(() => '');
+      if (!text.includes('fault worker started')) throw new Error('not started yet');
+    }, 60_000, 100);
+    return child;
+  }
+
+  /** SIGKILLs a worker and returns the processes it had started, so the suite can check none outlived it. */
+  async killWorker(child: ChildProcess): Promise<number[]> {
+    const descendants = await childrenOf(child.pid!, true);
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    return descendants;
+  }
+
+  async stopWorkers(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => stopProcess(w, 10_000)));
+  }
+
+  /** Pids of the stack's own long-lived processes (not orphans). */
+  livePids(): number[] {
+    return [this.temporalProcess?.pid, this.apiProcess?.pid, ...[...this.workers].map((w) => w.pid)].filter((p): p is number => p !== undefined);
+  }
+
+  /** Prints the tail of every process log, for a case that failed. */
+  async logTails(lines = 30): Promise<string> {
+    const dir = path.join(this.scratch, 'logs');
+    const out: string[] = [];
+    for (const file of (await fs.readdir(dir)).sort()) {
+      const text = (await fs.readFile(path.join(dir, file), 'utf8')).trim().split('\n').slice(-lines).join('\n');
+      out.push(`--- ${file}\n${text}`);
+    }
+    return out.join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorkers();
+    if (this.apiProcess) await stopProcess(this.apiProcess, 5_000);
+    await this.sql.end().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+    if (this.temporalProcess && isAlive(this.temporalProcess.pid!)) await stopProcess(this.temporalProcess, 5_000);
+    await this.pg.stop().catch(() => undefined);
+    if (!process.env.FAULTS_KEEP) await fs.rm(this.scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fault suite (`npm run test:faults`): only test/faults, one file at a time, with long timeouts. It starts
+ * its own Postgres, Temporal dev server, API and workers, so it needs no global setup.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
+    maxWorkers: 1,
+    fileParallelism: false,
+  },
+});
