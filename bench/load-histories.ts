@@ -8,7 +8,14 @@ export type HistoryStats = {
   byType: Array<{ type: string; count: number; p50: number; max: number; mean: number }>;
   /** Workflow tasks and activity tasks started, by worker identity. */
   byWorker: Map<string, { workflowTasks: number; activityTasks: number }>;
+  /** Activities that needed more than one attempt, by the innermost reason of their last failure. */
+  retried: Map<string, number>;
+  /** Workflow tasks that failed or timed out (each one is redone, on the same or another worker). */
+  workflowTaskFailures: number;
 };
+
+type Failure = { message?: string | null; cause?: Failure | null };
+const innermost = (f: Failure): string => (f.cause ? innermost(f.cause) : (f.message ?? 'unknown')).replace(/[0-9a-f-]{36}/g, '…').slice(0, 100);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
@@ -19,6 +26,8 @@ export async function readHistories(client: Client, parallel = 8): Promise<Histo
 
   const lengths = new Map<string, number[]>();
   const byWorker = new Map<string, { workflowTasks: number; activityTasks: number }>();
+  const retried = new Map<string, number>();
+  let workflowTaskFailures = 0;
   const tally = (identity: string | null | undefined, field: 'workflowTasks' | 'activityTasks') => {
     const key = identity || 'unknown';
     const row = byWorker.get(key) ?? { workflowTasks: 0, activityTasks: 0 };
@@ -35,7 +44,15 @@ export async function readHistories(client: Client, parallel = 8): Promise<Histo
       lengths.set(e.type, [...(lengths.get(e.type) ?? []), events.length]);
       for (const event of events) {
         if (event.workflowTaskStartedEventAttributes) tally(event.workflowTaskStartedEventAttributes.identity, 'workflowTasks');
-        if (event.activityTaskStartedEventAttributes) tally(event.activityTaskStartedEventAttributes.identity, 'activityTasks');
+        const started = event.activityTaskStartedEventAttributes;
+        if (started) {
+          tally(started.identity, 'activityTasks');
+          if ((started.attempt ?? 1) > 1) {
+            const reason = started.lastFailure ? innermost(started.lastFailure) : 'unknown';
+            retried.set(reason, (retried.get(reason) ?? 0) + 1);
+          }
+        }
+        if (event.workflowTaskFailedEventAttributes || event.workflowTaskTimedOutEventAttributes) workflowTaskFailures += 1;
       }
     }
   };
@@ -47,5 +64,5 @@ export async function readHistories(client: Client, parallel = 8): Promise<Histo
       return { type, count: sorted.length, p50: percentile(sorted, 50), max: sorted.at(-1)!, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
     })
     .sort((a, b) => b.count - a.count);
-  return { byType, byWorker };
+  return { byType, byWorker, retried, workflowTaskFailures };
 }

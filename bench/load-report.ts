@@ -130,6 +130,13 @@ export function historyTable(run: RunResult): string {
   );
 }
 
+/** Activities Temporal had to run again, by why their last attempt failed. */
+export function retryTable(run: RunResult): string {
+  const rows = [...run.histories.retried.entries()].sort((a, b) => b[1] - a[1]).map(([reason, n]) => [reason.replace(/\|/g, '/'), String(n)]);
+  rows.push(['workflow tasks failed or timed out', String(run.histories.workflowTaskFailures)]);
+  return table(['retried activities: reason of the last failure', 'activities'], rows);
+}
+
 export function databaseTable(run: RunResult): string {
   const c = run.samples.connections;
   return table(
@@ -190,6 +197,14 @@ export function limitsParagraph(runs: RunResult[]): string {
     `Postgres connections: ${c.max} open at most (the pools allow ${run.poolBound}; the server takes 100), but only ${c.maxActive} running a query at once` +
       (c.maxActive >= run.poolBound - 2 ? ', so the pools were the limit: activities queued for a connection.' : ', so Postgres was not the limit; the pools keep their idle connections open for a while after a burst.'),
   );
+  const poolTimeouts = [...run.histories.retried.entries()].filter(([reason]) => /timeout exceeded when trying to connect/.test(reason)).reduce((a, [, n]) => a + n, 0);
+  if (poolTimeouts > 0) {
+    parts.push(
+      `Yet ${poolTimeouts} activities waited more than 10 s for a connection from their worker's pool (10 connections, against up to 100 activities a worker runs at once) ` +
+        'and were retried by Temporal: under load the pool, not Postgres, is the narrow point, the more so as the workspace lock keeps a pooled connection ' +
+        'in a transaction for as long as its git work takes.',
+    );
+  }
   if (c.maxLockWaiters > 0) {
     parts.push(
       `Up to ${c.maxLockWaiters} connections waited at once on an advisory lock: with ${run.requests / run.projects} requests per project, each project's workspace ` +

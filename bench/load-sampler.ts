@@ -10,17 +10,23 @@ import pg from 'pg';
 const TICKS_PER_SECOND = 100;
 
 /** A process, or a family of processes found by a test on their command line (Postgres backends come and go). */
-export type Watched = { label: string; pid?: number; match?: (comm: string, cmdline: string) => boolean };
+export type Watched = {
+  label: string;
+  pid?: number;
+  match?: (comm: string, cmdline: string) => boolean;
+  /** Count the CPU of children it waited for (a worker's git commands); not for Postgres, whose exited backends would count twice. */
+  children?: boolean;
+};
 
 type ProcessSample = { ticks: number; childTicks: number; rssKb: number };
 
-async function readProcess(pid: number): Promise<ProcessSample | undefined> {
+async function readProcess(pid: number, children: boolean): Promise<ProcessSample | undefined> {
   try {
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may itself hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime + stime, plus the CPU of children it waited for: a worker's git commands are its own work.
-    const childTicks = Number(fields[13]) + Number(fields[14]);
+    const childTicks = children ? Number(fields[13]) + Number(fields[14]) : 0;
     const ticks = Number(fields[11]) + Number(fields[12]) + childTicks;
     const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -79,7 +85,7 @@ export function startSampler(watched: Watched[], databaseUrl: string, everyMs = 
       let gained = 0;
       let rssKb = 0;
       for (const pid of pids) {
-        const sample = await readProcess(pid);
+        const sample = await readProcess(pid, s.w.children === true);
         if (!sample) continue;
         s.pids.add(pid);
         const before = s.last.get(pid);

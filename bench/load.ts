@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { oneTaskScenario } from '../test/helpers/scenarios.js';
 import { openWatchers, runFounder, type Api, type Latencies } from './load-clients.js';
 import { readHistories } from './load-histories.js';
-import { databaseTable, historyTable, limitsParagraph, requestTable, resourceTable, streamTable, summarise, workerTable, type RunResult } from './load-report.js';
+import { databaseTable, historyTable, retryTable, limitsParagraph, requestTable, resourceTable, streamTable, summarise, workerTable, type RunResult } from './load-report.js';
 import { startSampler, type Watched } from './load-sampler.js';
 import { startLoadStack } from './load-stack.js';
 import { readTimeline, timelineTable } from './load-timeline.js';
@@ -66,8 +66,8 @@ async function runOnce(workers: number): Promise<RunResult> {
     const every = Math.max(1, Math.floor(requests / conversations));
 
     const watched: Watched[] = [
-      ...stack.pids.workers.map((w) => ({ label: w.identity, pid: w.pid })),
-      { label: 'api', pid: stack.pids.api },
+      ...stack.pids.workers.map((w) => ({ label: w.identity, pid: w.pid, children: true })),
+      { label: 'api', pid: stack.pids.api, children: true },
       ...(stack.pids.temporal ? [{ label: 'temporal dev server', pid: stack.pids.temporal }] : []),
       { label: 'postgres (every backend on the server)', match: (comm: string) => comm === 'postgres' },
       { label: 'bench clients (this process)', pid: process.pid },
@@ -132,6 +132,8 @@ async function main() {
     out.push(timelineTable(run.timeline));
     out.push('');
     out.push(databaseTable(run));
+    out.push('');
+    out.push(retryTable(run));
     out.push('\nTasks by worker (from the workflow histories; activity counts and CPU as each process reported at exit):\n');
     out.push(workerTable(run));
     out.push('\nTemporal history length per workflow:\n');

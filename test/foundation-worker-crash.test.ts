@@ -40,10 +40,15 @@ describe('a worker process killed mid-workflow', () => {
       args: [{ conversationId, steps, pauseMs: 700 }],
     });
 
-    await eventually('two steps written by the first worker', async () => {
-      const events = await listSessionEvents(database.db, conversationId);
-      return events.length >= 2 ? events : undefined;
-    });
+    // Generous: the child worker bundles its workflows first, which takes long on a busy 2-core machine.
+    await eventually(
+      'two steps written by the first worker',
+      async () => {
+        const events = await listSessionEvents(database.db, conversationId);
+        return events.length >= 2 ? events : undefined;
+      },
+      120_000,
+    );
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const writtenBeforeCrash = (await listSessionEvents(database.db, conversationId)).length;

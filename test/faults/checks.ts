@@ -85,10 +85,11 @@ export async function checkOutcome(c: CheckInput): Promise<string[]> {
     problems.push(`stream received ${streamed.length}/${seqs.length} events (duplicates: ${dupes.slice(0, 10).join(',') || 'none'}; missing: ${missing.slice(0, 10).join(',') || 'none'})`);
   }
 
-  // Nothing left behind: no process in the project's workspace or the site, none a killed worker started.
+  // Nothing left behind: no process in the project's workspace, none a killed worker started.
   await waitUntilGone(c.orphansOfKilled, 10_000).catch((err: Error) => problems.push(`a killed worker's child survived: ${err.message}`));
   const layout = workspaceLayout(c.home, c.projectId);
-  const leftovers = await processesIn([layout.root, path.join(c.home, 'sites')], c.livePids);
+  // A deploy command runs in the request's worktree, so this covers it too.
+  const leftovers = await processesIn([layout.root], c.livePids);
   if (leftovers.length) problems.push(`orphan processes: ${leftovers.join(' | ')}`);
   for (const dir of [path.join(layout.root, 'requests'), path.join(layout.root, 'tasks')]) {
     const entries = await fs.readdir(dir).catch(() => []);

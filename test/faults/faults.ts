@@ -9,7 +9,7 @@ import { DEMO_DEPLOY_COMMAND } from '../../demo/demo-project.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server.js';
 import { anthropicResponder } from '../fakes/scripted-wire.js';
 import { loadScenarios } from '../../llm/scenario.js';
-import type { FaultStack } from './stack.js';
+import type { FaultStack, Lane } from './stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -26,6 +26,8 @@ export const WINDOWS = {
 
 export type CaseContext = {
   stack: FaultStack;
+  /** The case's API and workers. */
+  lane: Lane;
   dir: string;
   bareDir: string;
   projectId: string;
@@ -56,11 +58,13 @@ export type Fault = {
   tearDown?(ctx: CaseContext): Promise<void>;
   /** A deploy that must end timed out (recorded once) rather than succeed. */
   expectDeploy?: 'timed_out';
+  /** The fault hits every lane (Temporal, Postgres): its cases run alone. */
+  global?: boolean;
 };
 
 /** SIGKILLs one worker; the suite's checks then want every process it had started gone. */
 async function kill(ctx: CaseContext, worker: ChildProcess) {
-  ctx.orphansOfKilled.push(...(await ctx.stack.killWorker(worker)));
+  ctx.orphansOfKilled.push(...(await ctx.lane.killWorker(worker)));
 }
 
 /** The worker whose pid is the identity of a pending activity of a running workflow, if any. */
@@ -68,7 +72,7 @@ async function busyWorker(ctx: CaseContext): Promise<ChildProcess | undefined> {
   const byPid = new Map(ctx.workers.filter((w) => w.exitCode === null).map((w) => [w.pid!, w]));
   const deadline = Date.now() + 3_000;
   try {
-    for await (const wf of ctx.stack.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+    for await (const wf of ctx.stack.client.workflow.list({ query: `TaskQueue = '${ctx.lane.taskQueue}' AND ExecutionStatus = 'Running'` })) {
       const d = await ctx.stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
       for (const a of d.raw.pendingActivities ?? []) {
         const worker = byPid.get(Number(a.lastWorkerIdentity?.split('@')[0]));
@@ -104,7 +108,7 @@ export const FAULTS = {
     async inject(ctx) {
       const [worker] = ctx.workers;
       await kill(ctx, worker!);
-      ctx.workers.push(await ctx.stack.startWorker());
+      ctx.workers.push(await ctx.lane.startWorker());
     },
   },
   'worker-pair': {
@@ -121,13 +125,14 @@ export const FAULTS = {
     name: 'api-kill',
     what: 'the API is SIGKILLed and restarted on its port while the founder watches the live stream',
     async inject(ctx) {
-      await ctx.stack.killApi();
-      await ctx.stack.startApi();
+      await ctx.lane.killApi();
+      await ctx.lane.startApi();
     },
   },
   'temporal-kill': {
     name: 'temporal-kill',
     what: 'the Temporal dev server is SIGKILLed, then restarted on the same port and SQLite file',
+    global: true,
     async inject(ctx) {
       await ctx.stack.killTemporal();
       await sleep(WINDOWS.downMs);
@@ -137,6 +142,7 @@ export const FAULTS = {
   'postgres-kill': {
     name: 'postgres-kill',
     what: "Postgres's postmaster is SIGKILLed, then started again on the same data folder",
+    global: true,
     async inject(ctx) {
       await ctx.stack.killPostgres();
       await sleep(WINDOWS.downMs);

@@ -5,12 +5,23 @@
 import type pg from 'pg';
 
 export type StoredEvent = { seq: number; kind: string; sessionId: string | null; payload: Record<string, any>; idempotencyKey: string | null; createdAt: Date };
-export type Snapshot = { status: string; phase: string; outcome: string | null; error: string | null; events: StoredEvent[] };
+export type Snapshot = {
+  status: string;
+  phase: string;
+  outcome: string | null;
+  error: string | null;
+  /** The request's deploys row: 'started' while a deploy runs. */
+  deploy: string | null;
+  events: StoredEvent[];
+};
 
 /** The conversation and its events; undefined while Postgres does not answer (it may be the fault). */
 export async function snapshot(sql: pg.Pool, conversationId: string): Promise<Snapshot | undefined> {
   try {
-    const conv = await sql.query('select status, phase, outcome, error from advisor_conversations where id = $1', [conversationId]);
+    const conv = await sql.query(
+      'select c.status, c.phase, c.outcome, c.error, d.status as deploy from advisor_conversations c left join deploys d on d.conversation_id = c.id where c.id = $1',
+      [conversationId],
+    );
     if (conv.rowCount === 0) return undefined;
     const rows = await sql.query(
       'select seq, kind, session_id as "sessionId", payload, idempotency_key as "idempotencyKey", created_at as "createdAt" from session_events where conversation_id = $1 order by seq',
@@ -39,10 +50,10 @@ export const POINTS = {
   agent: (s: Snapshot, tasks: number) => has(s, 'agent.turn') && count(s, 'task.merged') < tasks,
   /** Some tasks are merged into the request's branch, not all. */
   merge: (s: Snapshot, tasks: number) => count(s, 'task.merged') > 0 && count(s, 'task.merged') < tasks,
-  /** Committed, not pushed yet. */
+  /** Committed, not pushed yet (the suite also waits for the push to reach the remote's hook). */
   push: (s: Snapshot) => has(s, 'commit') && !has(s, 'push'),
-  /** Pushed, not deployed yet. */
-  deploy: (s: Snapshot) => s.phase === 'integrating' && has(s, 'push') && !has(s, 'deploy'),
+  /** The deploy runs: its row is claimed, no verdict yet. */
+  deploy: (s: Snapshot) => s.deploy === 'started',
   /** Deployed; Assist's follow-up not written yet. */
   followup: (s: Snapshot) => has(s, 'deploy') && followUps(s) === 0,
 } satisfies Record<string, (s: Snapshot, tasks: number) => boolean>;

@@ -12,7 +12,7 @@ import { checkOutcome, mainCommits } from './checks.js';
 import { FAULTS, type CaseContext, type Fault, type FaultName } from './faults.js';
 import { lastSeq, POINTS, snapshot, type Point, type Snapshot } from './progress.js';
 import { ResumingStream } from './resuming-stream.js';
-import type { FaultStack } from './stack.js';
+import type { FaultStack, Lane } from './stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,12 +41,12 @@ export type CaseResult = {
 export const caseId = (c: Case) => `${c.fault}@${c.point}${c.scenario && c.scenario !== 'demo' ? `+${c.scenario}` : ''}`;
 
 /** Retries an API call through restarts: network errors and 5xx answers are tried again. */
-async function apiCall(stack: FaultStack, what: string, method: string, url: string, body?: unknown, headers?: Record<string, string>, timeoutMs = 90_000) {
+async function apiCall(lane: Lane, what: string, method: string, url: string, body?: unknown, headers?: Record<string, string>, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     try {
-      const res = await stack.call(method, url, body, headers);
+      const res = await lane.call(method, url, body, headers);
       if (res.status < 500) return res;
       last = `${res.status} ${JSON.stringify(res.body)}`;
     } catch (err) {
@@ -76,7 +76,7 @@ async function workflowClosed(stack: FaultStack, workflowId: string): Promise<bo
   }
 }
 
-export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
+export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<CaseResult> {
   const scenario = c.scenario ?? 'demo';
   const fault: Fault = FAULTS[c.fault];
   const id = caseId(c);
@@ -89,6 +89,7 @@ export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
   let mark = { at: 0, seq: 0 };
   const ctx: CaseContext = {
     stack,
+    lane,
     dir,
     bareDir: remote.bareDir,
     projectId: '',
@@ -109,32 +110,34 @@ export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
   const lap = (what: string) => phases.push(`${what} ${((Date.now() - caseStarted) / 1000).toFixed(1)}`);
   try {
     await fault.setUp?.(ctx);
-    // Narrow points get room: Assist, advisors and the follow-up pause ("slowly"), the first push waits in a
-    // pre-receive hook, the deploy command sleeps first. The steps themselves are the product's.
-    const slowly = c.point === 'assist' || c.point === 'advisors' || c.point === 'followup' ? ', slowly' : '';
+    // Narrow points get room: Assist, the advisors or the follow-up pause first (see worker-entry.ts), the
+    // first push waits in a pre-receive hook, the deploy command sleeps first. The steps are the product's.
+    const slowRole = { assist: 'assist', advisors: 'advisor', followup: 'followup' }[c.point as string];
+    const slow = slowRole ? ` (slow ${slowRole})` : '';
+    const pushInHook = path.join(dir, 'push-in-hook');
+    const gate = c.point === 'push' && c.fault !== 'push-declined' ? () => fs.access(pushInHook).then(() => true, () => false) : async () => true;
     if (c.point === 'push' && c.fault !== 'push-declined') {
-      const once = path.join(dir, 'push-slowed');
-      await fs.writeFile(path.join(remote.bareDir, 'hooks', 'pre-receive'), `#!/bin/sh\nif [ ! -e "${once}" ]; then touch "${once}"; sleep 3; fi\nexit 0\n`, { mode: 0o755 });
+      await fs.writeFile(path.join(remote.bareDir, 'hooks', 'pre-receive'), `#!/bin/sh\nif [ ! -e "${pushInHook}" ]; then touch "${pushInHook}"; sleep 3; fi\nexit 0\n`, { mode: 0o755 });
     }
     const deploy = fault.deploy
       ? fault.deploy(ctx)
       : { kind: 'command', command: c.point === 'deploy' ? `sleep 3; ${DEMO_DEPLOY_COMMAND}` : DEMO_DEPLOY_COMMAND };
 
     const workerEnv = fault.workerEnv?.(ctx) ?? {};
-    for (let i = 0; i < (fault.workers ?? 1); i++) ctx.workers.push(await stack.startWorker(workerEnv));
+    ctx.workers = await lane.ensureWorkers(fault.workers ?? 1, workerEnv);
 
     lap('workers');
-    const project = await apiCall(stack, 'creating the project', 'POST', '/api/projects', { name: `faults-${id}-${randomUUID().slice(0, 4)}`, repoUrl: remote.remoteUrl, deploy });
+    const project = await apiCall(lane, 'creating the project', 'POST', '/api/projects', { name: `faults-${id}-${randomUUID().slice(0, 4)}`, repoUrl: remote.remoteUrl, deploy });
     if (project.status !== 201) throw new Error(`project not created: ${JSON.stringify(project.body)}`);
     ctx.projectId = project.body.id;
     const commitsBefore = (await mainCommits(remote.bareDir)).length;
 
     const started = Date.now();
-    const accepted = await apiCall(stack, 'starting the request', 'POST', `/api/projects/${ctx.projectId}/requests`, { text: `${SCENARIOS[scenario].text}${slowly}` }, { 'idempotency-key': randomUUID() });
+    const accepted = await apiCall(lane, 'starting the request', 'POST', `/api/projects/${ctx.projectId}/requests`, { text: `${SCENARIOS[scenario].text}${slow}` }, { 'idempotency-key': randomUUID() });
     if (accepted.status !== 202) throw new Error(`request not accepted: ${JSON.stringify(accepted.body)}`);
     ctx.conversationId = accepted.body.conversationId;
     ctx.workflowId = accepted.body.workflowId;
-    stream = new ResumingStream(stack.apiUrl, ctx.conversationId).start();
+    stream = new ResumingStream(lane.apiUrl, ctx.conversationId).start();
 
     // The fault strikes when the request reaches the point; then the time to the next step is measured.
     let fired = false;
@@ -143,7 +146,7 @@ export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
       await until(`the point "${c.point}"`, async () => {
         latest = (await snapshot(stack.sql, ctx.conversationId)) ?? latest;
         if (!latest) return undefined;
-        if (POINTS[c.point](latest, SCENARIOS[scenario].tasks)) return true;
+        if (POINTS[c.point](latest, SCENARIOS[scenario].tasks) && (await gate())) return true;
         if (latest.status !== 'running') throw new Error(`the request ended (${latest.status}) before the point "${c.point}"`);
         return undefined;
       }, 180_000);
@@ -171,7 +174,7 @@ export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
       const strikeError = await Promise.race([failed, sleep(0).then(() => undefined)]);
       throw strikeError instanceof Error ? strikeError : err;
     });
-    const confirm = await apiCall(stack, 'confirming the plan', 'POST', `/api/conversations/${ctx.conversationId}/confirm`, { planVersion: 1 });
+    const confirm = await apiCall(lane, 'confirming the plan', 'POST', `/api/conversations/${ctx.conversationId}/confirm`, { planVersion: 1 });
     if (confirm.status !== 202) throw new Error(`confirm refused: ${confirm.status} ${JSON.stringify(confirm.body)}`);
 
     await until('the request to end', async () => ((await workflowClosed(stack, ctx.workflowId)) ? true : undefined), 240_000, 250);
@@ -208,8 +211,8 @@ export async function runCase(stack: FaultStack, c: Case): Promise<CaseResult> {
   } finally {
     await stream?.stop();
     await fault.tearDown?.(ctx).catch(() => undefined);
-    await stack.stopWorkers();
-    lap('workers stopped');
+    // Workers on a fault's own settings (a fake vendor that is gone now) are not reused.
+    if (fault.workerEnv) await lane.stopWorkers();
     if (process.env.FAULTS_TIMELINE) console.log(`${id} phases (s): ${phases.join(' | ')}`);
   }
   return result;

@@ -1,8 +1,9 @@
 /**
  * The fault suite's own stack, every part a real process it may kill: an embedded Postgres (db/embedded.ts)
- * on a data folder of its own, a Temporal dev server (the CLI, persisting to a SQLite file), the API
- * (api/server.ts) and workers (./worker-entry.ts) as child processes. Nothing here touches the machine's
- * shared Postgres or the test run's in-memory Temporal server.
+ * on a data folder of its own and a Temporal dev server (the CLI, persisting to a SQLite file), shared by
+ * lanes; each lane is an API process (api/server.ts) and its workers (./worker-entry.ts) on a task queue of
+ * its own, so two cases whose faults stay inside their lane can run side by side. Nothing here touches the
+ * machine's shared Postgres or the test run's in-memory Temporal server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -26,7 +27,6 @@ import { ADMIN_TOKEN } from '../helpers/stream-client.js';
 import { childrenOf, isAlive, waitUntilGone } from './processes.js';
 
 export const NAMESPACE = 'default';
-export const TASK_QUEUE = 'faults';
 export { ADMIN_TOKEN };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,15 +44,14 @@ async function until<T>(what: string, probe: () => Promise<T>, timeoutMs: number
   }
 }
 
-/** Model settings a worker runs with: the scripted provider (the default), or a vendor at a local fake. */
+/** Extra environment for a lane's workers, e.g. model tiers on a local fake vendor. */
 export type WorkerEnv = Record<string, string>;
 
 export class FaultStack {
   private pg!: EmbeddedDatabase;
   private temporalProcess?: ChildProcess;
-  private apiProcess?: ChildProcess;
   private logSeq = 0;
-  readonly workers = new Set<ChildProcess>();
+  readonly lanes: Lane[] = [];
   /** Postgres pool of the test itself, for probing progress; it survives Postgres restarts. */
   readonly sql: pg.Pool;
   readonly client: Client;
@@ -63,12 +62,11 @@ export class FaultStack {
     readonly databaseUrl: string,
     private readonly pgPort: number,
     readonly temporalPort: number,
-    readonly apiPort: number,
     private readonly temporalCli: string,
-    private readonly bundlePath: string,
+    readonly bundlePath: string,
     private readonly connection: Connection,
   ) {
-    this.sql = new pg.Pool({ connectionString: databaseUrl, max: 3, connectionTimeoutMillis: 2_000 });
+    this.sql = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 2_000 });
     this.sql.on('error', () => undefined); // idle connections dropped by a Postgres restart
     this.client = new Client({ connection, namespace: NAMESPACE });
   }
@@ -76,14 +74,11 @@ export class FaultStack {
   get temporalAddress() {
     return `127.0.0.1:${this.temporalPort}`;
   }
-  get apiUrl() {
-    return `http://127.0.0.1:${this.apiPort}`;
-  }
   get pgDataDir() {
     return path.join(this.scratch, 'postgres');
   }
 
-  static async start(): Promise<FaultStack> {
+  static async start(lanes = 1): Promise<FaultStack> {
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-faults-'));
     // Readable by the unprivileged user an embedded Postgres runs as when the tests run as root.
     await fs.chmod(scratch, 0o755);
@@ -91,7 +86,7 @@ export class FaultStack {
     await fs.mkdir(path.join(scratch, 'logs'), { recursive: true });
     await fs.mkdir(home, { recursive: true });
     const log = pino({ level: 'silent' });
-    const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const [pgPort, temporalPort] = [await freePort(), await freePort()];
 
     const config = loadConfig();
     const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir }, log);
@@ -104,27 +99,29 @@ export class FaultStack {
     await fs.writeFile(bundlePath, (await bundling).code);
 
     const connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
-    const stack = new FaultStack(scratch, home, pgDb.url, pgPort, temporalPort, apiPort, cli.executable.path, bundlePath, connection);
+    const stack = new FaultStack(scratch, home, pgDb.url, pgPort, temporalPort, cli.executable.path, bundlePath, connection);
     stack.pg = pgDb;
     await stack.startTemporal();
     await registerSearchAttributes(connection, NAMESPACE);
-    await stack.startApi();
+    for (let i = 0; i < lanes; i++) stack.lanes.push(new Lane(stack, i, await freePort()));
+    await Promise.all(stack.lanes.map((l) => l.startApi()));
     return stack;
   }
 
   /** A log file for one child process, so a failing case can show what its processes said. */
-  private logFile(name: string) {
-    return path.join(this.scratch, 'logs', `${String(++this.logSeq).padStart(2, '0')}-${name}.log`);
+  logFile(name: string) {
+    return path.join(this.scratch, 'logs', `${String(++this.logSeq).padStart(3, '0')}-${name}.log`);
   }
 
-  private pipe(child: ChildProcess, file: string) {
+  pipe(child: ChildProcess, file: string) {
     const out = createWriteStream(file, { flags: 'a' });
     child.stdout?.pipe(out, { end: false });
     child.stderr?.pipe(out, { end: false });
     child.once('exit', (code, signal) => out.end(`\n[faults] exited code=${code} signal=${signal}\n`));
   }
 
-  private baseEnv(): NodeJS.ProcessEnv {
+  /** The environment of the API and worker processes. */
+  baseEnv(taskQueue: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
     // A developer's own keys must not turn the scripted suite into a paid one.
     for (const name of Object.keys(env)) if (/^(ANTHROPIC|GEMINI|TIER_[ABC])_/.test(name)) delete env[name];
@@ -133,7 +130,7 @@ export class FaultStack {
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: NAMESPACE,
-      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      TEMPORAL_TASK_QUEUE: taskQueue,
       VIBN_HOME: this.home,
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'warn',
@@ -186,6 +183,51 @@ export class FaultStack {
     this.pg = await startEmbeddedPostgres(this.pgDataDir, this.pgPort, pino({ level: 'silent' }));
   }
 
+  /** Pids of the stack's own long-lived processes (not orphans). */
+  livePids(): number[] {
+    return [this.temporalProcess?.pid, ...this.lanes.flatMap((l) => l.pids())].filter((p): p is number => p !== undefined);
+  }
+
+  /** The tail of every process log, for a case that failed. */
+  async logTails(lines = 30): Promise<string> {
+    const dir = path.join(this.scratch, 'logs');
+    const out: string[] = [];
+    for (const file of (await fs.readdir(dir)).sort()) {
+      const text = (await fs.readFile(path.join(dir, file), 'utf8')).trim().split('\n').slice(-lines).join('\n');
+      out.push(`--- ${file}\n${text}`);
+    }
+    return out.join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.lanes.map((l) => l.stop()));
+    await this.sql.end().catch(() => undefined);
+    await this.connection.close().catch(() => undefined);
+    if (this.temporalProcess && isAlive(this.temporalProcess.pid!)) await stopProcess(this.temporalProcess, 5_000);
+    await this.pg.stop().catch(() => undefined);
+    if (!process.env.FAULTS_KEEP) await fs.rm(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** One API process and its workers, on a task queue no other lane uses. */
+export class Lane {
+  private apiProcess?: ChildProcess;
+  private workerEnvKey = '';
+  readonly workers = new Set<ChildProcess>();
+  readonly taskQueue: string;
+
+  constructor(
+    private readonly stack: FaultStack,
+    readonly index: number,
+    readonly apiPort: number,
+  ) {
+    this.taskQueue = `faults-${index}`;
+  }
+
+  get apiUrl() {
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+
   // ---- API -------------------------------------------------------------------------------------------------
 
   /** Starts (or restarts, on the same port) the API process and waits until it serves authenticated calls. */
@@ -193,7 +235,7 @@ export class FaultStack {
     const child = spawnEntry(
       'api/server.ts',
       {
-        ...this.baseEnv(),
+        ...this.stack.baseEnv(this.taskQueue),
         HOST: '127.0.0.1',
         PORT: String(this.apiPort),
         VIBN_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -203,7 +245,7 @@ export class FaultStack {
       },
       'pipe',
     );
-    this.pipe(child, this.logFile('api'));
+    this.stack.pipe(child, this.stack.logFile(`api${this.index}`));
     this.apiProcess = child;
     await until('the API', async () => {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
@@ -234,9 +276,13 @@ export class FaultStack {
 
   /** Starts a worker process and waits until it has connected (its log says so). */
   async startWorker(env: WorkerEnv = {}): Promise<ChildProcess> {
-    const child = spawnEntry('test/faults/worker-entry.ts', { ...this.baseEnv(), LOG_LEVEL: 'info', FAULTS_WORKFLOW_BUNDLE: this.bundlePath, ...env }, 'pipe');
-    const file = this.logFile('worker');
-    this.pipe(child, file);
+    const child = spawnEntry(
+      'test/faults/worker-entry.ts',
+      { ...this.stack.baseEnv(this.taskQueue), LOG_LEVEL: 'info', FAULTS_WORKFLOW_BUNDLE: this.stack.bundlePath, ...env },
+      'pipe',
+    );
+    const file = this.stack.logFile(`worker${this.index}`);
+    this.stack.pipe(child, file);
     this.workers.add(child);
     child.once('exit', () => this.workers.delete(child));
     await until('a worker', async () => {
@@ -256,33 +302,28 @@ export class FaultStack {
     return descendants;
   }
 
+  /**
+   * `count` workers on `env`, reusing the running ones when they fit (a worker start costs seconds), so
+   * cases that need no special worker share them.
+   */
+  async ensureWorkers(count: number, env: WorkerEnv = {}): Promise<ChildProcess[]> {
+    const key = JSON.stringify(env);
+    if (key !== this.workerEnvKey || this.workers.size > count) await this.stopWorkers();
+    this.workerEnvKey = key;
+    while (this.workers.size < count) await this.startWorker(env);
+    return [...this.workers];
+  }
+
   async stopWorkers(): Promise<void> {
     await Promise.all([...this.workers].map((w) => stopProcess(w, 10_000)));
   }
 
-  /** Pids of the stack's own long-lived processes (not orphans). */
-  livePids(): number[] {
-    return [this.temporalProcess?.pid, this.apiProcess?.pid, ...[...this.workers].map((w) => w.pid)].filter((p): p is number => p !== undefined);
-  }
-
-  /** Prints the tail of every process log, for a case that failed. */
-  async logTails(lines = 30): Promise<string> {
-    const dir = path.join(this.scratch, 'logs');
-    const out: string[] = [];
-    for (const file of (await fs.readdir(dir)).sort()) {
-      const text = (await fs.readFile(path.join(dir, file), 'utf8')).trim().split('\n').slice(-lines).join('\n');
-      out.push(`--- ${file}\n${text}`);
-    }
-    return out.join('\n');
+  pids(): number[] {
+    return [this.apiProcess?.pid, ...[...this.workers].map((w) => w.pid)].filter((p): p is number => p !== undefined);
   }
 
   async stop(): Promise<void> {
     await this.stopWorkers();
     if (this.apiProcess) await stopProcess(this.apiProcess, 5_000);
-    await this.sql.end().catch(() => undefined);
-    await this.connection.close().catch(() => undefined);
-    if (this.temporalProcess && isAlive(this.temporalProcess.pid!)) await stopProcess(this.temporalProcess, 5_000);
-    await this.pg.stop().catch(() => undefined);
-    if (!process.env.FAULTS_KEEP) await fs.rm(this.scratch, { recursive: true, force: true });
   }
 }

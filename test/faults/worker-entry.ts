@@ -2,8 +2,8 @@
  * The fault suite's worker process: the product's worker (workers/worker.ts `createWorker`, the same
  * activities, tier router, sandbox and retry profiles as `npm run worker`), with two test-only differences:
  * it loads the prebuilt workflow bundle (so a restart after SIGKILL takes seconds, not a webpack build) and it
- * knows the suite's extra scenarios. Requests whose text says "slowly" get a pause before each Assist,
- * advisor and follow-up call, so the suite can hit those narrow points of a request reliably.
+ * knows the suite's extra scenarios. A request can ask for a pause before its Assist, advisor or follow-up
+ * calls, so the suite can hit those narrow points of a request reliably.
  */
 import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
@@ -21,8 +21,11 @@ import { createWorker } from '../../workers/worker.js';
 const config = loadConfig();
 const log = createLogger(config, 'fault-worker');
 
-/** Roles whose calls are slowed for "slowly" requests: the steps whose windows are otherwise milliseconds. */
-const SLOW_ROLES = new Set<LlmRequest['role']>(['assist', 'advisor', 'followup']);
+/**
+ * A request whose text says "slow assist", "slow advisor" or "slow followup" gets a pause before each call of
+ * that role: the steps whose windows are otherwise milliseconds wide.
+ */
+const slowRole = (requestText: string) => /\bslow (assist|advisor|followup)\b/i.exec(requestText)?.[1]?.toLowerCase();
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -32,12 +35,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Wraps the tier router: waits `pauseMs` before the slow roles' calls of requests that say "slowly". */
+/** Wraps the tier router: waits `pauseMs` before the calls of the role the request's text names as slow. */
 function slowedFor(inner: LlmProvider, pauseMs: number): LlmProvider {
   return {
     name: inner.name,
     async complete(request: LlmRequest): Promise<LlmResponse> {
-      if (pauseMs > 0 && SLOW_ROLES.has(request.role) && /\bslowly\b/i.test(request.meta.requestText)) await sleep(pauseMs, request.signal);
+      if (pauseMs > 0 && slowRole(request.meta.requestText) === request.role) await sleep(pauseMs, request.signal);
       return inner.complete(request);
     },
   };
