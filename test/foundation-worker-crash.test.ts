@@ -30,7 +30,7 @@ describe('a worker process killed mid-workflow', () => {
     await database?.drop();
   });
 
-  it('is replaced by a new worker that finishes the run with nothing lost or written twice', async () => {
+  it('is replaced by a new worker that finishes the run with nothing lost or written twice', { timeout: 240_000 }, async () => {
     const conversationId = randomUUID();
     const steps = 6;
     const first = startWorkerProcess();
