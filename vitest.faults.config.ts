@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 180_000,
     maxWorkers: 1,
+    // Cases of one lane-local group run side by side, one per lane (FAULTS_LANES, default 2).
+    maxConcurrency: Number(process.env.FAULTS_LANES ?? 2),
     fileParallelism: false,
   },
 });

@@ -1,8 +1,8 @@
 /**
  * bench:load's tables and its "what limits scale" paragraph, computed from one or more runs' measurements.
  */
-import type { RequestTimes } from './load-clients.js';
 import os from 'node:os';
+import type { RequestTimes } from './load-clients.js';
 import type { HistoryStats } from './load-histories.js';
 import { fixed, pct, sec, table } from './load-report-format.js';
 import type { Milestone } from './load-timeline.js';
@@ -53,7 +53,6 @@ export function summarise(run: RunResult) {
     toDeploy: pct(deployed),
     beyondWork: pct(deployed.map((ms) => ms - run.workMs)),
     toEnd: pct(completed.map((t) => t.endedAt! - t.confirmedAt!)),
-    confirmRetries: run.times.reduce((a, t) => a + t.confirmRetries, 0),
   };
 }
 
@@ -120,7 +119,7 @@ export function workerTable(run: RunResult): string {
         report ? fixed(report.maxRssMb) : '–',
       ];
     });
-  return table(['worker', 'workflow tasks (histories)', 'activity tasks (histories)', 'activities (own count)', 'CPU s (own)', 'max RSS MB (own)'], rows);
+  return table(['worker', 'workflow tasks (histories)', 'activity tasks (histories; local activities aside)', 'activities (own count)', 'CPU s (own)', 'max RSS MB (own)'], rows);
 }
 
 export function historyTable(run: RunResult): string {

@@ -14,6 +14,8 @@ export class ResumingStream {
   private loop?: Promise<void>;
   /** Connections lost and made again. */
   reconnects = 0;
+  /** When each subscription (the first and every resumed one) was confirmed by the server. */
+  readonly subscribedAt: number[] = [];
 
   constructor(
     private readonly baseUrl: string,
@@ -47,7 +49,10 @@ export class ResumingStream {
       this.current = client;
       // A connection that drops before it is subscribed is retried like any other.
       const subscribed = await Promise.race([client.subscribe(this.conversationId, this.lastSeq()).then(() => true), client.closed.then(() => false)]).catch(() => false);
-      if (subscribed) await client.closed;
+      if (subscribed) {
+        this.subscribedAt.push(Date.now());
+        await client.closed;
+      }
       else client.ws.terminate();
       this.current = undefined;
       if (!this.stopped) {

@@ -205,7 +205,10 @@ export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<C
       const t0 = final.events[0]!.createdAt.getTime();
       console.log(`${id} timeline (s): ${final.events.map((e) => `${((e.createdAt.getTime() - t0) / 1000).toFixed(1)} ${e.kind}`).join(' | ')}`);
     }
-    if (stream.reconnects) result.notes.push(`stream reconnected ${stream.reconnects}×`);
+    if (stream.reconnects) {
+      const resumed = stream.subscribedAt.find((t) => t > mark.at);
+      result.notes.push(`stream reconnected ${stream.reconnects}×${resumed ? `, resumed ${((resumed - mark.at) / 1000).toFixed(1)} s after the fault` : ''}`);
+    }
   } catch (err) {
     result.problems.push((err as Error).message);
   } finally {

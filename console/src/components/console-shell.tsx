@@ -4,8 +4,11 @@ import { ConsoleContext } from '../lib/console-context';
 import type { Route } from '../lib/route';
 import { StreamClient, type ConnectionState, type SocketLike } from '../lib/stream-client';
 import type { Project } from '../lib/types';
+import { useInbox } from '../lib/use-inbox';
 import { useRoute } from '../lib/use-route';
+import { useVisitPing } from '../lib/use-visit';
 import { ConversationPage } from './conversation-page';
+import { InboxPage } from './inbox-page';
 import { MemoryPage } from './memory-page';
 import { ProjectPicker } from './project-picker';
 import { SettingsPage } from './settings-page';
@@ -44,6 +47,9 @@ export function ConsoleShell({ token, onSignOut }: Props) {
   const services = useMemo(() => (stream ? { api, stream } : null), [api, stream]);
   const projectId = route.page === 'home' ? null : route.projectId;
   const project = projects?.find((p) => p.id === projectId) ?? null;
+  // Held here, not by the Inbox page, so the nav's unread count follows the stream on every page.
+  const inbox = useInbox(api, stream, project?.id ?? null);
+  useVisitPing(api, project?.id ?? null);
   const go = (page: Route['page']) => projectId && navigate(page === 'conversation' || page === 'home' ? { page: 'conversation', projectId, conversationId: null } : { page, projectId });
 
   return (
@@ -57,6 +63,14 @@ export function ConsoleShell({ token, onSignOut }: Props) {
         {projectId && (
           <nav className="pages">
             <button className={route.page === 'conversation' ? 'active' : ''} onClick={() => go('conversation')} data-testid="nav-assist">Assist</button>
+            <button className={route.page === 'inbox' ? 'active' : ''} onClick={() => go('inbox')} data-testid="nav-inbox">
+              Inbox
+              {inbox.unread > 0 && (
+                <span className="badge" data-testid="inbox-badge" title={`${inbox.unread} unread`}>
+                  {inbox.unread}
+                </span>
+              )}
+            </button>
             <button className={route.page === 'memory' ? 'active' : ''} onClick={() => go('memory')} data-testid="nav-memory">Memory</button>
             <button className={route.page === 'settings' ? 'active' : ''} onClick={() => go('settings')} data-testid="nav-settings">Settings</button>
           </nav>
@@ -76,6 +90,13 @@ export function ConsoleShell({ token, onSignOut }: Props) {
               project={project}
               conversationId={route.conversationId}
               onOpen={(conversationId) => navigate({ page: 'conversation', projectId: project.id, conversationId })}
+            />
+          )}
+          {project && route.page === 'inbox' && (
+            <InboxPage
+              projectId={project.id}
+              inbox={inbox}
+              onOpenConversation={(conversationId) => navigate({ page: 'conversation', projectId: project.id, conversationId })}
             />
           )}
           {project && route.page === 'memory' && <MemoryPage projectId={project.id} />}

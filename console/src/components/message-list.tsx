@@ -1,5 +1,6 @@
 import { Fragment } from 'react';
 import type { ConversationView, PlanCard as Plan, StreamEvent } from '../lib/types';
+import { AutomaticLabel } from './automatic-label';
 import { PlanCard } from './plan-card';
 import { ScriptedLabel } from './scripted-label';
 
@@ -8,16 +9,21 @@ type Props = { view: ConversationView; events: StreamEvent[]; onChanged: () => v
 type ShownPlan = Plan & { scripted: boolean };
 
 /**
- * What Assist's messages say, from the log: whether each was scripted, and which plan card came with it (a
- * revised plan brings a new card). Keyed by text, in order, since the view's messages carry neither.
+ * What Assist's messages say, from the log: whether each was scripted or written by a template from the data
+ * (a finding, a briefing), and which plan card came with it (a revised plan brings a new card). Keyed by text,
+ * in order, since the view's messages carry neither.
  */
 function readLog(events: StreamEvent[]) {
   const scripted = new Map<string, boolean>();
+  const automatic = new Set<string>();
   const plans = new Map<string, ShownPlan[]>();
   let lastPlanText: string | null = null;
   for (const e of events) {
     if (e.kind === 'assistant.message' && typeof e.payload.text === 'string') {
-      scripted.set(e.payload.text, e.scripted === true || e.payload.scripted === true);
+      // A template is no stand-in for a model, so its text is not a scripted demo, whatever its payload says.
+      const template = e.payload.generatedBy === 'template';
+      if (template) automatic.add(e.payload.text);
+      scripted.set(e.payload.text, !template && (e.scripted === true || e.payload.scripted === true));
       lastPlanText = e.payload.replyKind === 'plan' ? e.payload.text : null;
     } else if (e.kind === 'plan.card' && lastPlanText !== null) {
       const p = e.payload as unknown as Plan & { scripted?: boolean };
@@ -26,12 +32,12 @@ function readLog(events: StreamEvent[]) {
       lastPlanText = null;
     }
   }
-  return { scripted, plans };
+  return { scripted, automatic, plans };
 }
 
 /** The conversation's messages, with each plan card under the message that brought it. */
 export function MessageList({ view, events, onChanged }: Props) {
-  const { scripted, plans } = readLog(events);
+  const { scripted, automatic, plans } = readLog(events);
   const placed = new Set<number>();
   const cardFor = (text: string) => {
     const card = plans.get(text)?.find((p) => !placed.has(p.version));
@@ -47,6 +53,7 @@ export function MessageList({ view, events, onChanged }: Props) {
         <li className={`message ${m.role}`} data-testid="message" data-role={m.role}>
           <span className="who">{m.role === 'founder' ? 'You' : 'Assist'}</span>
           {m.role === 'assist' && scripted.get(m.content) && <ScriptedLabel />}
+          {m.role === 'assist' && automatic.has(m.content) && <AutomaticLabel />}
           <p>{m.content}</p>
         </li>
         {card && renderCard(card)}

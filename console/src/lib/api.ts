@@ -6,8 +6,10 @@ import type {
   ConversationSummary,
   ConversationView,
   FileContent,
+  Finding,
   Memory,
   MemoryCategory,
+  Notification,
   Project,
   ProjectPatch,
   ProjectSecretName,
@@ -79,6 +81,25 @@ export function createApi(token: string, onUnauthorized: () => void) {
     treeFile: (projectId: string, path: string) => call<FileContent>('GET', `/api/projects/${projectId}/tree/${encodePath(path)}`),
     sessionFiles: (sessionId: string) => call<{ files: TreeFile[]; truncated: boolean }>('GET', `/api/sessions/${sessionId}/files`),
     sessionFile: (sessionId: string, path: string) => call<FileContent>('GET', `/api/sessions/${sessionId}/files/${encodePath(path)}`),
+
+    /** The monitor's findings, newest first, and the monitoring conversation they are raised in. */
+    findings: (projectId: string, limit = 200) =>
+      call<{ monitoringConversationId: string; findings: Finding[] }>('GET', `/api/projects/${projectId}/findings?limit=${limit}`),
+    /** The founder's yes: starts a request to fix the finding (the same one again on a second click). */
+    actOnFinding: (projectId: string, findingId: string) =>
+      call<{ conversationId: string; workflowId: string; finding: Finding }>('POST', `/api/projects/${projectId}/findings/${findingId}/act`),
+    dismissFinding: (projectId: string, findingId: string) =>
+      call<{ finding: Finding }>('POST', `/api/projects/${projectId}/findings/${findingId}/dismiss`).then((r) => r.finding),
+    /** The feed, newest first, and the conversation whose stream carries new notifications live. */
+    notifications: (projectId: string, opts: { unread?: boolean; limit?: number } = {}) =>
+      call<{ streamConversationId: string; notifications: Notification[] }>(
+        'GET',
+        `/api/projects/${projectId}/notifications?limit=${opts.limit ?? 50}${opts.unread ? '&unread=1' : ''}`,
+      ),
+    markNotificationsRead: (projectId: string, which: { ids: string[] } | { all: true }) =>
+      call<{ marked: number }>('POST', `/api/projects/${projectId}/notifications/read`, which).then((r) => r.marked),
+    /** The founder looked: the next morning briefing covers what happens from now. */
+    recordVisit: (projectId: string) => call<void>('POST', `/api/projects/${projectId}/visits`),
 
     /** A short-lived ticket for `?ticket=` on a WebSocket, which cannot carry the Authorization header. */
     ticket: () => call<{ ticket: string; expiresAt: string }>('POST', '/api/stream/tickets').then((r) => r.ticket),

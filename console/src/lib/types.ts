@@ -99,3 +99,30 @@ export type UsageRow = { day: string; calls: number; costUsd: number };
 /** Names in db/queries/project-secrets.ts PROJECT_SECRET_NAMES. */
 export const PROJECT_SECRET_NAMES = ['git_token', 'git_ssh_key', 'git_known_hosts', 'coolify_token', 'deploy_webhook_secret', 'gitea_webhook_secret'] as const;
 export type ProjectSecretName = (typeof PROJECT_SECRET_NAMES)[number];
+
+export type FindingStatus = 'open' | 'acted' | 'dismissed';
+
+/** Something the monitor noticed (api/routes/findings.ts), raised as Assist's message in the monitoring conversation. */
+export type Finding = {
+  id: string;
+  kind: 'metric_change' | 'error_spike' | 'deploy_failed' | string;
+  summary: string;
+  deployId: string | null;
+  commit: string | null;
+  status: FindingStatus;
+  conversationId: string | null;
+  /** The request the founder's "Fix it" started. */
+  actedConversationId: string | null;
+  createdAt: string;
+};
+
+/** One entry of the founder's feed (api/routes/notifications.ts). */
+export type Notification = {
+  id: string;
+  kind: 'completed' | 'failed' | 'anomaly' | 'briefing' | string;
+  title: string;
+  body: string;
+  conversationId: string | null;
+  readAt: string | null;
+  createdAt: string;
+};
