@@ -142,7 +142,8 @@ export function databaseTable(run: RunResult): string {
     ['Postgres connections (this database)', 'value'],
     [
       ['most open at once', String(c.max)],
-      ['most active at once', String(c.maxActive)],
+      ['most running a query at once', String(c.maxActive)],
+      ['most idle in a transaction at once (held, e.g. by a workspace lock across git work)', String(c.maxIdleInTransaction)],
       ['most waiting on an advisory lock (workspace or event stream)', String(c.maxLockWaiters)],
       ['bound: 10 per worker pool + 10 API pool + 1 LISTEN', String(run.poolBound)],
     ],
@@ -193,8 +194,10 @@ export function limitsParagraph(runs: RunResult[]): string {
       'queueing for workflow and activity slots, model/tool/git activities, and workflow tasks on the dev server, which keeps every history in one SQLite database.',
   );
   parts.push(
-    `Postgres connections: ${c.max} open at most (the pools allow ${run.poolBound}; the server takes 100), but only ${c.maxActive} running a query at once` +
-      (c.maxActive >= run.poolBound - 2 ? ', so the pools were the limit: activities queued for a connection.' : ', so Postgres was not the limit; the pools keep their idle connections open for a while after a burst.'),
+    c.max >= run.poolBound - 1
+      ? `Every pool was fully checked out at some moment (${c.max} of ${run.poolBound} connections open), yet Postgres ran at most ${c.maxActive} queries at once ` +
+          `(at most ${c.maxIdleInTransaction} idle in a transaction): connections were held more than used, so the pools' size, not Postgres, is the narrow point there.`
+      : `Postgres connections peaked at ${c.max} of the ${run.poolBound} the pools allow, with at most ${c.maxActive} running a query: they did not limit.`,
   );
   const poolTimeouts = [...run.histories.retried.entries()].filter(([reason]) => /timeout exceeded when trying to connect/.test(reason)).reduce((a, [, n]) => a + n, 0);
   if (poolTimeouts > 0) {
@@ -205,9 +208,13 @@ export function limitsParagraph(runs: RunResult[]): string {
     );
   }
   if (c.maxLockWaiters > 0) {
+    const perProject = run.requests / run.projects;
     parts.push(
-      `Up to ${c.maxLockWaiters} connections waited at once on an advisory lock: with ${run.requests / run.projects} requests per project, each project's workspace ` +
-        'lock serialises its worktree, merge and cleanup steps, and each waiter holds a pooled connection while it waits.',
+      perProject > 1
+        ? `Up to ${c.maxLockWaiters} connections waited at once on an advisory lock: with ${fixed(perProject, 1)} requests per project, each project's workspace ` +
+            'lock serialises its worktree, merge and cleanup steps, and each waiter holds a pooled connection while it waits.'
+        : `Up to ${c.maxLockWaiters} connections waited at once on an advisory lock; with one request per project that is a conversation's event-stream lock ` +
+            '(its writers take turns for contiguous seqs), not the workspace lock, which only matters when one project has several requests at once.',
     );
   }
   const single = runs.find((r) => r.workers === 1);

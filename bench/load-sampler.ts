@@ -64,7 +64,7 @@ export type LoadSamples = {
   seconds: number;
   machineCpuPercent: number;
   processes: ProcessUsage[];
-  connections: { max: number; maxActive: number; maxLockWaiters: number };
+  connections: { max: number; maxActive: number; maxIdleInTransaction: number; maxLockWaiters: number };
 };
 
 /**
@@ -74,7 +74,7 @@ export type LoadSamples = {
 export function startSampler(watched: Watched[], databaseUrl: string, everyMs = 500) {
   const db = new pg.Client({ connectionString: databaseUrl });
   const state = watched.map((w) => ({ w, last: new Map<number, number>(), lastChild: new Map<number, number>(), ticks: 0, childTicks: 0, peakPercent: 0, peakRssKb: 0, pids: new Set<number>() }));
-  const connections = { max: 0, maxActive: 0, maxLockWaiters: 0 };
+  const connections = { max: 0, maxActive: 0, maxIdleInTransaction: 0, maxLockWaiters: 0 };
   let stopped = false;
   const startedAt = performance.now();
   let machineStart: { busy: number; total: number } | undefined;
@@ -100,14 +100,16 @@ export function startSampler(watched: Watched[], databaseUrl: string, everyMs = 
       if (intervalMs > 0) s.peakPercent = Math.max(s.peakPercent, (gained / TICKS_PER_SECOND / (intervalMs / 1000)) * 100);
       s.peakRssKb = Math.max(s.peakRssKb, rssKb);
     }
-    const { rows } = await db.query<{ total: number; active: number; waiting: number }>(
+    const { rows } = await db.query<{ total: number; active: number; idle_tx: number; waiting: number }>(
       `select count(*)::int as total,
               count(*) filter (where state = 'active')::int as active,
+              count(*) filter (where state = 'idle in transaction')::int as idle_tx,
               count(*) filter (where wait_event_type = 'Lock' and wait_event = 'advisory')::int as waiting
          from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
     );
     connections.max = Math.max(connections.max, rows[0]!.total);
     connections.maxActive = Math.max(connections.maxActive, rows[0]!.active);
+    connections.maxIdleInTransaction = Math.max(connections.maxIdleInTransaction, rows[0]!.idle_tx);
     connections.maxLockWaiters = Math.max(connections.maxLockWaiters, rows[0]!.waiting);
   };
 

@@ -81,6 +81,8 @@ const envSchema = z.object({
   ),
   VIBN_UNSANDBOXED: z.enum(['0', '1', 'false', 'true']).default('0'),
   WORKSPACE_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(500).default(16),
+  WORKER_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(40),
   TERMINAL_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   VIBN_CONSOLE_DIR: z.string().min(1).optional(),
   REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
@@ -114,6 +116,11 @@ export type Config = {
   unsandboxed: boolean;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
   workspaceIdleMs: number;
+  /**
+   * Activities one worker runs at once, and its Postgres pool. An activity can hold two connections (the
+   * workspace lock's transaction and a query inside it), so the pool is sized well above twice the activities.
+   */
+  worker: { maxActivities: number; dbPoolSize: number };
   /** A console terminal with neither input nor output this long is closed. */
   terminalIdleMs: number;
   /** The built web console the API serves at / (console/dist unless set). */
@@ -222,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',
+    worker: { maxActivities: e.WORKER_MAX_ACTIVITIES, dbPoolSize: e.WORKER_DB_POOL_SIZE },
     terminalIdleMs: e.TERMINAL_IDLE_MINUTES * 60_000,
     consoleDir: path.resolve(e.VIBN_CONSOLE_DIR ?? path.join(projectRoot, 'console', 'dist')),
     requests: {

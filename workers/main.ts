@@ -48,7 +48,10 @@ async function main() {
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   await runMigrations(databaseUrl);
-  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
+  const database = connectDatabase(databaseUrl, {
+    max: config.worker.dbPoolSize,
+    onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped'),
+  });
 
   const client = await Connection.connect({ address });
   const registered = await registerSearchAttributes(client, config.temporal.namespace);
@@ -70,6 +73,7 @@ async function main() {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxActivities: config.worker.maxActivities,
     deps: {
       db: database.db,
       llm: createTierRouter(config.llm, await loadScenarios()),

@@ -21,9 +21,13 @@ export type WorkerSetup = {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** Activities run at once (Temporal's default is 100: far more than a worker's database pool serves). */
+  maxActivities?: number;
   /** A prebuilt workflow bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 };
+
+const DEFAULT_MAX_ACTIVITIES = 16;
 
 /** Builds a worker that hosts every workflow and activity of the product on one task queue. */
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
@@ -32,6 +36,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     activities: createActivities(setup.deps),
+    maxConcurrentActivityTaskExecutions: setup.maxActivities ?? DEFAULT_MAX_ACTIVITIES,
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
   });
 }

@@ -41,6 +41,32 @@ describe('pushBranch', () => {
     expect(await pushBranch({ dir, branch: 'main' })).toEqual({ pushed: false, commit, rebased: false });
   });
 
+  it('treats pushes racing each other as a branch that moved, never as a refusal', async () => {
+    const remote = await makeRemote(temp);
+    const clones = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const dir = path.join(await temp.make(), 'wc');
+        await prepareWorkingCopy({ remoteUrl: remote, branch: 'main', dir });
+        await writeFiles(dir, { [`notes/${i}.md`]: `${i}\n` });
+        await commitAll({ dir, message: `Change ${i}`, requestId: `req-race-${i}` });
+        return dir;
+      }),
+    );
+    // As the activity does: a retryable refusal (the branch moved again) is simply tried again.
+    const pushUntilDone = async (dir: string) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await pushBranch({ dir, branch: 'main' });
+        } catch (err) {
+          if (!(err instanceof PushRejectedError) || !err.retryable || attempt >= 20) throw err;
+        }
+      }
+    };
+    await Promise.all(clones.map(pushUntilDone));
+    expect(await commitCount(remote, 'main')).toBe(9);
+    expect((await listFilesAtRef(remote, 'main')).filter((f) => f.startsWith('notes/'))).toHaveLength(8);
+  });
+
   it('creates a branch the remote does not have yet', async () => {
     const { remote, dir, commit } = await cloneWithCommit({ 'a.txt': 'a\n' });
     expect(await pushBranch({ dir, branch: 'vibn/req-push' })).toMatchObject({ pushed: true, commit });

@@ -81,6 +81,9 @@ async function tryPush(dir: string, { name, branch, auth }: Remote, commit: stri
   const refLine = result.stdout.split('\n').find((l) => l.startsWith('!\t'));
   const summary = refLine?.split('\t')[2] ?? '';
   if (summary.startsWith('[rejected]')) return 'non-fast-forward';
+  // Another push updated the branch between our check and our update: the server could not lock or move the
+  // ref. That is a race, the same as a non-fast-forward, not a refusal.
+  if (summary.startsWith('[remote rejected]') && /failed to update ref|cannot lock ref|incorrect old value/i.test(`${summary} ${result.stderr}`)) return 'non-fast-forward';
   if (summary.startsWith('[remote rejected]')) return 'remote-rejected';
   throw new GitCommandError(['push', redact(name), `${commit}:refs/heads/${branch}`], result.exitCode, redact(result.stderr));
 }

@@ -18,6 +18,8 @@ const ms = (name: string, fallback: number) => Number(process.env[name] ?? fallb
 export const WINDOWS = {
   /** The LLM vendor answers 529 (overloaded) this long. */
   overloadMs: ms('FAULTS_OVERLOAD_MS', 8_000),
+  /** … and this long when it sends Retry-After: 1 (long enough to outlast the LLM profile's 8 attempts). */
+  overloadRetryAfterMs: ms('FAULTS_OVERLOAD_RETRY_AFTER_MS', 15_000),
   /** The git remote refuses pushes this long. */
   refuseMs: ms('FAULTS_REFUSE_MS', 6_000),
   /** Temporal and Postgres stay down this long before they are started again. */
@@ -67,8 +69,8 @@ async function kill(ctx: CaseContext, worker: ChildProcess) {
   ctx.orphansOfKilled.push(...(await ctx.lane.killWorker(worker)));
 }
 
-/** The worker whose pid is the identity of a pending activity of a running workflow, if any. */
-async function busyWorker(ctx: CaseContext): Promise<ChildProcess | undefined> {
+/** The worker whose pid is the identity of a pending activity of a running workflow, and that activity. */
+async function busyWorker(ctx: CaseContext): Promise<{ worker: ChildProcess; activity: string } | undefined> {
   const byPid = new Map(ctx.workers.filter((w) => w.exitCode === null).map((w) => [w.pid!, w]));
   const deadline = Date.now() + 3_000;
   try {
@@ -76,12 +78,13 @@ async function busyWorker(ctx: CaseContext): Promise<ChildProcess | undefined> {
       const d = await ctx.stack.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
       for (const a of d.raw.pendingActivities ?? []) {
         const worker = byPid.get(Number(a.lastWorkerIdentity?.split('@')[0]));
-        if (worker) return worker;
+        if (worker) return { worker, activity: a.activityType?.name ?? 'an activity' };
       }
       if (Date.now() > deadline) break;
     }
-  } catch {
+  } catch (err) {
     // Visibility is best effort: fall back to the first worker.
+    ctx.notes.push(`no busy worker found (${(err as Error).message.slice(0, 80)})`);
   }
   return undefined;
 }
@@ -94,6 +97,53 @@ async function pendingActivities(ctx: CaseContext): Promise<Array<{ type: string
   } catch {
     return [];
   }
+}
+
+/**
+ * The Anthropic API (the real SDK against test/fakes/anthropic-server.ts, serving the demo scenario over the
+ * wire) answers 529 overloaded for `windowMs` after the fault strikes, with or without a Retry-After header.
+ */
+function overloaded({ retryAfterSeconds, windowMs }: { retryAfterSeconds?: number; windowMs: number }): Fault {
+  const header = retryAfterSeconds === undefined ? 'no Retry-After' : `Retry-After: ${retryAfterSeconds}`;
+  return {
+    name: retryAfterSeconds === undefined ? 'llm-529' : 'llm-529-retry-after',
+    what: `the Anthropic API (real SDK, local wire-level server) answers 529 overloaded for ${windowMs / 1000} s (${header})`,
+    workerEnv(ctx) {
+      const fake = ctx.state.fake as FakeAnthropic;
+      return {
+        TIER_A_MODEL: 'anthropic:claude-test',
+        TIER_B_MODEL: 'anthropic:claude-test',
+        TIER_C_MODEL: 'anthropic:claude-test',
+        ANTHROPIC_API_KEY: 'sk-test-faults-not-a-key',
+        ANTHROPIC_BASE_URL: fake.baseURL,
+        LLM_PRICES: JSON.stringify({ 'claude-test': { inputPerMTok: 3, outputPerMTok: 15, cachedPerMTok: 0.3 } }),
+      };
+    },
+    async setUp(ctx) {
+      const referral = (await loadScenarios()).find((s) => s.name === 'referral-program')!;
+      const fake = await startFakeAnthropic();
+      const wire = anthropicResponder(referral);
+      ctx.state.fake = fake;
+      ctx.state.overloaded = 0;
+      ctx.state.until = 0;
+      fake.responder = (body) => {
+        if (Date.now() < ctx.state.until) {
+          ctx.state.overloaded++;
+          return { status: 529, headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) } };
+        }
+        return wire(body);
+      };
+    },
+    async inject(ctx) {
+      ctx.state.until = Date.now() + windowMs;
+      await sleep(windowMs);
+      ctx.notes.push(`${ctx.state.overloaded} calls answered 529`);
+      await ctx.markFault();
+    },
+    async tearDown(ctx) {
+      await (ctx.state.fake as FakeAnthropic | undefined)?.close();
+    },
+  };
 }
 
 export const FAULTS = {
@@ -116,9 +166,9 @@ export const FAULTS = {
     what: 'two workers share the queue; the one running the step is SIGKILLed, the other finishes alone',
     workers: 2,
     async inject(ctx) {
-      const victim = (await busyWorker(ctx)) ?? ctx.workers[0]!;
-      ctx.notes.push(victim === ctx.workers[0] ? 'killed the first worker' : 'killed the second worker');
-      await kill(ctx, victim);
+      const busy = await busyWorker(ctx);
+      ctx.notes.push(busy ? `killed the worker running ${busy.activity}` : 'no pending activity seen: killed the first worker');
+      await kill(ctx, busy?.worker ?? ctx.workers[0]!);
     },
   },
   'api-kill': {
@@ -203,45 +253,8 @@ export const FAULTS = {
       // The hang is the fault; the deployer's timeout is what recovers from it.
     },
   },
-  'llm-529': {
-    name: 'llm-529',
-    what: 'the Anthropic API (real SDK, local wire-level server) answers 529 overloaded for a while',
-    workerEnv(ctx) {
-      const fake = ctx.state.fake as FakeAnthropic;
-      return {
-        TIER_A_MODEL: 'anthropic:claude-test',
-        TIER_B_MODEL: 'anthropic:claude-test',
-        TIER_C_MODEL: 'anthropic:claude-test',
-        ANTHROPIC_API_KEY: 'sk-test-faults-not-a-key',
-        ANTHROPIC_BASE_URL: fake.baseURL,
-        LLM_PRICES: JSON.stringify({ 'claude-test': { inputPerMTok: 3, outputPerMTok: 15, cachedPerMTok: 0.3 } }),
-      };
-    },
-    async setUp(ctx) {
-      const referral = (await loadScenarios()).find((s) => s.name === 'referral-program')!;
-      const fake = await startFakeAnthropic();
-      const wire = anthropicResponder(referral);
-      ctx.state.fake = fake;
-      ctx.state.overloaded = 0;
-      ctx.state.until = 0;
-      fake.responder = (body) => {
-        if (Date.now() < ctx.state.until) {
-          ctx.state.overloaded++;
-          return { status: 529, headers: { 'retry-after': '1' } };
-        }
-        return wire(body);
-      };
-    },
-    async inject(ctx) {
-      ctx.state.until = Date.now() + WINDOWS.overloadMs;
-      await sleep(WINDOWS.overloadMs);
-      ctx.notes.push(`${ctx.state.overloaded} calls answered 529`);
-      await ctx.markFault();
-    },
-    async tearDown(ctx) {
-      await (ctx.state.fake as FakeAnthropic | undefined)?.close();
-    },
-  },
+  'llm-529': overloaded({ retryAfterSeconds: undefined, windowMs: WINDOWS.overloadMs }),
+  'llm-529-retry-after': overloaded({ retryAfterSeconds: 1, windowMs: WINDOWS.overloadRetryAfterMs }),
 } satisfies Record<string, Fault>;
 
 export type FaultName = keyof typeof FAULTS;

@@ -16,6 +16,12 @@ const DECLINED_IS_FINAL = 'a declined push is never retried: the request fails w
  * a worker SIGKILLed mid-deploy leaves it running; it finishes unsupervised, and the retried deployWork
  * (activities/deploy.ts: the row is still 'started') runs the deploy a second time.
  */
+/**
+ * activities/model-caller.ts toFailure sets nextRetryDelay from Retry-After, and the llm profile
+ * (workflows/activity-profiles.ts) allows 8 attempts: a vendor overloaded with Retry-After: 1 for ~10 s fails
+ * the request, where one without the header is outlasted for minutes by the exponential backoff.
+ */
+const RETRY_AFTER_SPENDS_ATTEMPTS = 'honouring Retry-After: 1 spends the 8 LLM attempts in ~8 s, so a 15 s overload fails the request';
 const DEPLOY_RUNS_TWICE = 'a worker killed mid-deploy leaves the command running and the retry deploys again';
 
 export const DEFAULT_MATRIX: Case[] = [
@@ -32,6 +38,7 @@ export const DEFAULT_MATRIX: Case[] = [
   { fault: 'remote-unreachable', point: 'merge' },
   { fault: 'deploy-timeout', point: 'deploy' },
   { fault: 'llm-529', point: 'agent' },
+  { fault: 'llm-529-retry-after', point: 'agent', knownBug: RETRY_AFTER_SPENDS_ATTEMPTS },
   { fault: 'worker-kill', point: 'agent', scenario: 'ten' },
 ];
 
@@ -48,6 +55,7 @@ export const FULL_MATRIX: Case[] = [
   { fault: 'remote-unreachable', point: 'merge' },
   { fault: 'deploy-timeout', point: 'deploy' },
   ...(['assist', 'advisors', 'agent', 'followup'] as const).map((point): Case => ({ fault: 'llm-529', point })),
+  { fault: 'llm-529-retry-after', point: 'agent', knownBug: RETRY_AFTER_SPENDS_ATTEMPTS },
   ...(['worker-kill', 'worker-pair', 'temporal-kill', 'postgres-kill'] as const).map((fault): Case => ({ fault, point: 'agent', scenario: 'ten' })),
 ];
 
