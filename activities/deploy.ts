@@ -105,6 +105,8 @@ export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | '
               env: { VIBN_COMMIT: commit, VIBN_WORKDIR: workdir, VIBN_HOME: home, VIBN_ROOT: projectRoot, VIBN_PROJECT_ID: projectId },
               signal,
               onProgress: (progress) => Context.current().heartbeat(progress),
+              // Kept by deploy id: a retry after this worker died adopts the command instead of running it twice.
+              stateDir: path.join(home, 'deploy-runs', row.id),
             }),
           );
         } catch (err) {

@@ -4,7 +4,7 @@
  * that is retried with backoff (honouring Retry-After) or not at all.
  */
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { eq, sql } from 'drizzle-orm';
 import { BUDGET_EXCEEDED, type BudgetPause } from '../core/budget.js';
@@ -36,13 +36,27 @@ async function budgetCheck(db: Db, context: CallContext, budgets: Budgets): Prom
   return undefined;
 }
 
-function toFailure(err: LlmError): ApplicationFailure {
+/** This activity's attempt number; 1 outside an activity (a unit test calling the provider directly). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** The backoff the activity's retry policy would use on this attempt: 2 s doubling, at most a minute. */
+const backoffMs = (attempt: number) => Math.min(60_000, 2_000 * 2 ** Math.max(0, attempt - 1));
+
+function toFailure(err: LlmError, attempt: number): ApplicationFailure {
   if (err.retryable) {
     return ApplicationFailure.create({
       message: err.message,
       type: `Llm_${err.kind}`,
       nonRetryable: false,
-      nextRetryDelay: err.retryAfterMs,
+      // Retry-After is a floor, not the plan: a vendor saying "1 s" during a minute-long overload would
+      // otherwise use up every attempt in seconds. Wait at least as long as the normal backoff.
+      nextRetryDelay: err.retryAfterMs === undefined ? undefined : Math.max(err.retryAfterMs, backoffMs(attempt)),
       cause: err,
     });
   }
@@ -108,7 +122,7 @@ export function createModelCaller(db: Db, llm: LlmProvider, settings: ModelSetti
             latencyMs: Date.now() - started,
             outcome: failed?.kind === 'aborted' ? 'cancelled' : 'error',
           });
-          throw failed ? toFailure(failed) : err;
+          throw failed ? toFailure(failed, currentAttempt()) : err;
         }
       },
     };

@@ -156,9 +156,10 @@ describe('git over HTTP with an access token', () => {
     const { dir, commit } = await commitInClone(url, token, { 'a.txt': 'a\n' });
     server.rejectPushes(true, 'hook');
     const error = await pushBranch({ dir, branch: 'main', remote: url, credentials: token }).catch((e: unknown) => e);
-    // Git reports any hook refusal the same way as a protected branch, so VIBN cannot tell it is temporary.
+    // Git reports any hook refusal the same way as a protected branch, so VIBN cannot tell whether it is
+    // temporary: it is retried within the push's bounded attempts.
     expect(error).toBeInstanceOf(PushRejectedError);
-    expect(error).toMatchObject({ reason: 'remote-rejected', retryable: false });
+    expect(error).toMatchObject({ reason: 'remote-rejected', retryable: true });
 
     server.rejectPushes(false);
     expect(await pushBranch({ dir, branch: 'main', remote: url, credentials: token })).toEqual({ pushed: true, commit, rebased: false });

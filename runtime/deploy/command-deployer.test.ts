@@ -79,4 +79,35 @@ describe('runCommandDeploy', () => {
     expect(result).toMatchObject({ ok: false, aborted: true, timedOut: false });
     expect(result.durationMs).toBeLessThan(5_000);
   });
+
+  describe('across attempts of one deploy (a state folder)', () => {
+    const lines = async () => (await fs.readFile(path.join(cwd, 'deploys.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const command = 'sleep 1; echo deployed >> deploys.log';
+
+    it('adopts the command an earlier attempt left running, and its result, instead of deploying twice', async () => {
+      const stateDir = path.join(cwd, 'state');
+      // The first attempt's worker "dies": nobody awaits it, its command goes on.
+      const first = runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir });
+      await new Promise((r) => setTimeout(r, 200));
+      const retry = await runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir });
+      expect(retry).toMatchObject({ ok: true, exitCode: 0 });
+      expect(retry.logTail).toContain('an earlier attempt of this deploy ran the command');
+      await first;
+      // A later retry finds the recorded status: still one deploy.
+      expect(await runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir })).toMatchObject({ ok: true, exitCode: 0 });
+      expect(await lines()).toEqual(['deployed']);
+    });
+
+    it('reports a failed earlier run as failed, and runs again when the earlier one died without a status', async () => {
+      const failed = path.join(cwd, 'failed');
+      await runCommandDeploy({ command: 'exit 3', cwd, timeoutMs: 10_000, stateDir: failed });
+      expect(await runCommandDeploy({ command: 'exit 0', cwd, timeoutMs: 10_000, stateDir: failed })).toMatchObject({ ok: false, exitCode: 3 });
+
+      const killed = path.join(cwd, 'killed');
+      await fs.mkdir(killed);
+      await fs.writeFile(path.join(killed, 'pid'), '999999');
+      expect(await runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir: killed })).toMatchObject({ ok: true, exitCode: 0 });
+      expect(await lines()).toEqual(['deployed']);
+    });
+  });
 });

@@ -4,6 +4,8 @@
  * deploy script or its logs. It runs in its own process group, so a timeout or an abort stops everything it
  * started, not just the shell.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { LOG_TAIL_BYTES, type DeployInput, type Deployer, type DeployResult } from './deployer.js';
 
@@ -21,6 +23,8 @@ export type CommandDeployInput = {
   timeoutMs: number;
   /** Aborting stops the command the same way a timeout does. */
   signal?: AbortSignal;
+  /** Where the command's process group and exit status are kept for a later attempt (see DeployInput.stateDir). */
+  stateDir?: string;
 };
 
 export type CommandDeployResult = {
@@ -60,6 +64,47 @@ class TailBuffer {
   }
 }
 
+const PID_FILE = 'pid';
+const EXIT_FILE = 'exit';
+
+const groupAlive = (pid: number) => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const readNumber = async (file: string) => {
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  const n = text === undefined ? NaN : Number.parseInt(text.trim(), 10);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/**
+ * What an earlier attempt's command came to, when there was one: its exit status once it has ended (waiting for
+ * it while its process group still runs), or undefined when no earlier run left a trace, or it died without
+ * a status (then the command runs again).
+ */
+async function adoptEarlierRun(stateDir: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number | null } | undefined> {
+  const pid = await readNumber(path.join(stateDir, PID_FILE));
+  if (pid === undefined) return undefined;
+  const deadline = Date.now() + timeoutMs;
+  while (groupAlive(pid) && !signal?.aborted) {
+    if (Date.now() > deadline) {
+      killGroup(pid, 'SIGKILL');
+      return { exitCode: null };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const exitCode = await readNumber(path.join(stateDir, EXIT_FILE));
+  if (exitCode !== undefined) return { exitCode };
+  // Gone without a status: it was killed mid-way. Forget it and deploy afresh.
+  await fs.rm(path.join(stateDir, PID_FILE), { force: true });
+  return undefined;
+}
+
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
@@ -86,8 +131,17 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     return finish({ ok: false, exitCode: null, timedOut: false, aborted: true });
   }
 
+  const adopted = input.stateDir ? await adoptEarlierRun(input.stateDir, input.timeoutMs, input.signal) : undefined;
+  if (adopted) {
+    tail.push(`[vibn] an earlier attempt of this deploy ran the command (the worker running it stopped); it exited ${adopted.exitCode ?? 'without a status'}\n`);
+    return finish({ ok: adopted.exitCode === 0, exitCode: adopted.exitCode, timedOut: false, aborted: false });
+  }
+
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
-  const subprocess = execa('bash', ['-c', input.command], {
+  if (input.stateDir) await fs.mkdir(input.stateDir, { recursive: true });
+  // With a state folder, a small wrapper writes the command's exit status there, whoever is left to read it.
+  const args = input.stateDir ? ['-c', 'bash -c "$1"; status=$?; echo "$status" > "$2"; exit "$status"', 'vibn-deploy', input.command, path.join(input.stateDir, EXIT_FILE)] : ['-c', input.command];
+  const subprocess = execa('bash', args, {
     cwd: input.cwd,
     env: { ...env, ...input.env },
     extendEnv: false,
@@ -99,6 +153,7 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     reject: false,
   });
   subprocess.all?.on('data', (chunk: Buffer | string) => tail.push(chunk));
+  if (input.stateDir && subprocess.pid !== undefined) await fs.writeFile(path.join(input.stateDir, PID_FILE), String(subprocess.pid));
 
   let timedOut = false;
   let aborted = false;
@@ -144,9 +199,9 @@ export type CommandDeployerOptions = {
 export function createCommandDeployer(options: CommandDeployerOptions): Deployer {
   return {
     kind: 'command',
-    async deploy({ workdir, env, signal, onProgress }: DeployInput): Promise<DeployResult> {
+    async deploy({ workdir, env, signal, onProgress, stateDir }: DeployInput): Promise<DeployResult> {
       onProgress?.({ phase: 'started' });
-      const result = await runCommandDeploy({ command: options.command, cwd: workdir, env, timeoutMs: options.timeoutMs, signal });
+      const result = await runCommandDeploy({ command: options.command, cwd: workdir, env, timeoutMs: options.timeoutMs, signal, stateDir });
       onProgress?.({ phase: 'done', remoteStatus: result.exitCode === null ? 'no exit code' : `exit ${result.exitCode}` });
       return {
         ok: result.ok,

@@ -27,6 +27,12 @@ export type DeployInput = {
   /** Aborting stops the deploy (a command is killed; a remote deploy stops being waited for). */
   signal?: AbortSignal;
   onProgress?: (progress: DeployProgress) => void;
+  /**
+   * A folder kept across the attempts of one deploy. A command deployer records its process and exit status
+   * there, so a retry after a worker died adopts the command that is still running (or finished) instead of
+   * deploying a second time.
+   */
+  stateDir?: string;
 };
 
 export type DeployResult = {

@@ -99,9 +99,9 @@ describe('pushBranch', () => {
     expect((await runGit(remote, ['rev-parse', 'main'])).stdout).toBe(theirs);
   });
 
-  it('throws a non-retryable PushRejectedError when the remote refuses the update', async () => {
+  it('throws a retryable PushRejectedError when the remote refuses the update (the refusal may pass)', async () => {
     const { remote, dir } = await cloneWithCommit({ 'a.txt': 'a\n' });
     await fs.writeFile(path.join(remote, 'hooks', 'pre-receive'), '#!/bin/sh\necho protected branch >&2\nexit 1\n', { mode: 0o755 });
-    await expect(pushBranch({ dir, branch: 'main' })).rejects.toMatchObject({ name: 'PushRejectedError', reason: 'remote-rejected', retryable: false });
+    await expect(pushBranch({ dir, branch: 'main' })).rejects.toMatchObject({ name: 'PushRejectedError', reason: 'remote-rejected', retryable: true });
   });
 });

@@ -29,7 +29,9 @@ export class PushRejectedError extends Error {
     options?: { cause?: unknown },
   ) {
     super(PushRejectedError.describe(reason, branch, conflictingFiles), options);
-    this.retryable = reason === 'non-fast-forward';
+    // A server's refusal may be passing (a hook that declines while CI runs, a branch locked for a moment), so
+    // it is retried within the push's bounded attempts; a refusal that lasts ends the request in plain words.
+    this.retryable = reason === 'non-fast-forward' || reason === 'remote-rejected';
   }
 
   private static describe(reason: PushRejectionReason, branch: string, files: readonly string[]): string {
