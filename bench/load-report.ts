@@ -32,7 +32,7 @@ export type RunResult = {
   histories: HistoryStats;
   reports: WorkerReport[];
   timeline: Milestone[];
-  /** Postgres connections the stack may open at most: 10 per worker pool, 10 for the API's pool plus its LISTEN. */
+  /** Postgres connections the stack may open at most: each worker's pool (WORKER_DB_POOL_SIZE), 10 for the API's pool plus its LISTEN. */
   poolBound: number;
   stream: { founders: number[]; watchers: number[]; watcherCount: number; conversations: number; errors: number };
 };
@@ -145,7 +145,7 @@ export function databaseTable(run: RunResult): string {
       ['most running a query at once', String(c.maxActive)],
       ['most idle in a transaction at once (held, e.g. by a workspace lock across git work)', String(c.maxIdleInTransaction)],
       ['most waiting on an advisory lock (workspace or event stream)', String(c.maxLockWaiters)],
-      ['bound: 10 per worker pool + 10 API pool + 1 LISTEN', String(run.poolBound)],
+      ['bound: the worker pools + 10 API pool + 1 LISTEN', String(run.poolBound)],
     ],
   );
 }
@@ -231,7 +231,7 @@ export function limitsParagraph(runs: RunResult[]): string {
     'It scales out by adding machines, not by changing code: workers are stateless pollers of one task queue (Temporal spreads workflow and activity tasks ' +
       'over however many poll), and API replicas only start, signal and read, each with its own LISTEN connection for the stream. ' +
       'Against one Temporal cluster on Postgres or Cassandra with more history shards than the dev server\'s single SQLite file, the next limits are Postgres ' +
-      'connections (11 per API and 10 per worker: put PgBouncer in front, or raise max_connections) and, for one busy project, its workspace lock.',
+      'connections (11 per API and WORKER_DB_POOL_SIZE per worker: put PgBouncer in front, or raise max_connections) and, for one busy project, its workspace lock.',
   );
   return parts.join(' ');
 }

@@ -26,7 +26,7 @@ async function main() {
   const identity = env('LOAD_WORKER_IDENTITY');
   const scenarios = scenarioSchema.array().parse(JSON.parse(await fs.readFile(env('LOAD_SCENARIOS'), 'utf8')));
   // The production pool size, so the connection count the bench reports is the one a deployment would see.
-  const database = connectDatabase(env('DATABASE_URL'));
+  const database = connectDatabase(env('DATABASE_URL'), { max: config.worker.dbPoolSize });
   const counts: Record<string, number> = {};
   const activities = Object.fromEntries(
     Object.entries(
@@ -52,6 +52,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     identity,
     activities,
+    maxConcurrentActivityTaskExecutions: config.worker.maxActivities,
     workflowBundle: { codePath: env('LOAD_WORKFLOW_BUNDLE') },
   });
   console.log('LOAD-WORKER-READY');

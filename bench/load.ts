@@ -12,6 +12,7 @@
  *
  * Exits 0 only when every request of every run completed.
  */
+import { loadConfig } from '../lib/config.js';
 import { parseArgs } from 'node:util';
 import { oneTaskScenario } from '../test/helpers/scenarios.js';
 import { openWatchers, runFounder, type Api, type Latencies } from './load-clients.js';
@@ -108,7 +109,7 @@ async function runOnce(workers: number): Promise<RunResult> {
       histories,
       reports,
       timeline,
-      poolBound: 10 * workers + 11,
+      poolBound: loadConfig().worker.dbPoolSize * workers + 11,
       stream: { founders: founderLatencies, watchers: watchers.latencies, watcherCount: perConversation * conversations, conversations, errors: watchers.errors() },
     };
   } catch (err) {
