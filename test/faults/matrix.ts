@@ -14,6 +14,12 @@ import { caseId, type Case } from './run-case.js';
  * stay green while a bug it found is open.
  */
 
+/**
+ * Open: with Postgres SIGKILLed and restarted while Assist writes the follow-up, the request had not ended
+ * 240 s later in the one full-matrix run (every other point of the Postgres kill recovered in seconds).
+ */
+const POSTGRES_AT_FOLLOWUP = 'Postgres killed during the follow-up: the request did not end within 240 s';
+
 export const DEFAULT_MATRIX: Case[] = [
   { fault: 'none', point: 'agent' },
   { fault: 'worker-kill', point: 'assist' },
@@ -40,7 +46,8 @@ export const FULL_MATRIX: Case[] = [
   { fault: 'worker-pair', point: 'deploy' },
   ...(['awaiting', 'agent', 'deploy'] as const).map((point): Case => ({ fault: 'api-kill', point })),
   ...(['awaiting', 'advisors', 'agent', 'push', 'deploy'] as const).map((point): Case => ({ fault: 'temporal-kill', point })),
-  ...(['advisors', 'agent', 'merge', 'deploy', 'followup'] as const).map((point): Case => ({ fault: 'postgres-kill', point })),
+  ...(['advisors', 'agent', 'merge', 'deploy'] as const).map((point): Case => ({ fault: 'postgres-kill', point })),
+  { fault: 'postgres-kill', point: 'followup', knownBug: POSTGRES_AT_FOLLOWUP },
   { fault: 'push-declined', point: 'push' },
   { fault: 'remote-unreachable', point: 'merge' },
   { fault: 'deploy-timeout', point: 'deploy' },
