@@ -10,11 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import pg from 'pg';
 import pino from 'pino';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import { runMigrations } from '../db/migrate.js';
 import { loadConfig } from '../lib/config.js';
+import { createFreshDatabase } from './database.js';
 import type { Scenario } from '../llm/scenario.js';
 import { runGit } from '../runtime/git/run-git.js';
 import { spawnEntry, stopProcess, waitForHttp } from '../scripts/processes.js';
@@ -49,27 +48,6 @@ function lines(child: ChildProcess) {
     }
   };
   return { seen, waitFor };
-}
-
-/** A fresh database on `serverUrl`, migrated; returns its URL and a drop. */
-async function createDatabase(serverUrl: string) {
-  const name = `vibn_load_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: serverUrl });
-      await again.connect();
-      await again.query(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
 }
 
 /** A bare repository with one README and no checks, so the bench measures scheduling and git, not a test suite. */
@@ -110,7 +88,7 @@ export async function startLoadStack(opts: { scenarios: Scenario[]; workers: num
       stops.push(() => embedded.stop());
       serverUrl = embedded.url;
     }
-    const database = await createDatabase(serverUrl);
+    const database = await createFreshDatabase(serverUrl, 'vibn_load');
     stops.push(() => database.drop());
 
     const cli = await resolveTemporalCli({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir }, log);
