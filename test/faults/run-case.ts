@@ -76,6 +76,20 @@ async function workflowClosed(stack: FaultStack, workflowId: string): Promise<bo
   }
 }
 
+/** What a request that does not end is waiting on: its pending activities and their last failures. */
+async function pendingWork(stack: FaultStack, workflowId: string): Promise<string> {
+  try {
+    const { raw } = await stack.client.workflow.getHandle(workflowId).describe();
+    const pending = (raw.pendingActivities ?? []).map(
+      (a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message ?? 'no failure'})`,
+    );
+    const children = (raw.pendingChildren ?? []).map((c) => `child ${c.workflowTypeName} ${c.workflowId}`);
+    return `pending: ${[...pending, ...children].join('; ') || 'nothing (the workflow waits on a signal or timer)'}`;
+  } catch (err) {
+    return `pending work unknown: ${(err as Error).message}`;
+  }
+}
+
 export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<CaseResult> {
   const scenario = c.scenario ?? 'demo';
   const fault: Fault = FAULTS[c.fault];
@@ -177,7 +191,11 @@ export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<C
     const confirm = await apiCall(lane, 'confirming the plan', 'POST', `/api/conversations/${ctx.conversationId}/confirm`, { planVersion: 1 });
     if (confirm.status !== 202) throw new Error(`confirm refused: ${confirm.status} ${JSON.stringify(confirm.body)}`);
 
-    await until('the request to end', async () => ((await workflowClosed(stack, ctx.workflowId)) ? true : undefined), 240_000, 250);
+    await until('the request to end', async () => ((await workflowClosed(stack, ctx.workflowId)) ? true : undefined), 240_000, 250).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}; ${await pendingWork(stack, ctx.workflowId)}`);
+      },
+    );
     result.totalMs = Date.now() - started;
     lap('closed');
     const strikeError = await Promise.race([failed, sleep(5_000).then(() => 'pending' as const)]);
