@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRunning } from '../../lib/process-state.js';
 import { LOG_TAIL_BYTES, runCommandDeploy } from './command-deployer.js';
 
 let cwd: string;
@@ -10,14 +11,10 @@ beforeEach(async () => {
 });
 afterEach(() => fs.rm(cwd, { recursive: true, force: true }));
 
-/** Whether `pid` still runs, allowing a moment for an orphan's new parent to reap it. */
+/** Whether `pid` still runs, allowing a moment for the signal to land. */
 async function stillRunning(pid: number): Promise<boolean> {
   for (let i = 0; i < 20; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return false;
-    }
+    if (!(await isRunning(pid))) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
   return true;

@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { groupRunning } from '../../lib/process-state.js';
 import { LOG_TAIL_BYTES, type DeployInput, type Deployer, type DeployResult } from './deployer.js';
 
 export { LOG_TAIL_BYTES };
@@ -67,15 +68,6 @@ class TailBuffer {
 const PID_FILE = 'pid';
 const EXIT_FILE = 'exit';
 
-const groupAlive = (pid: number) => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const readNumber = async (file: string) => {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined);
   const n = text === undefined ? NaN : Number.parseInt(text.trim(), 10);
@@ -91,7 +83,7 @@ async function adoptEarlierRun(stateDir: string, timeoutMs: number, signal?: Abo
   const pid = await readNumber(path.join(stateDir, PID_FILE));
   if (pid === undefined) return undefined;
   const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pid) && !signal?.aborted) {
+  while ((await groupRunning(pid)) && !signal?.aborted) {
     if (Date.now() > deadline) {
       killGroup(pid, 'SIGKILL');
       return { exitCode: null };

@@ -1,19 +1,11 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { isRunning } from '../../lib/process-state.js';
 import { killLeader, killSessionMembers, sessionMembers, sessionOfStat } from './kill-session.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until(probe: () => boolean, timeoutMs = 5_000) {
+async function until(probe: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
   const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -34,7 +26,7 @@ describe('ending a terminal session', () => {
       await until(() => sessionMembers(sid).length === 2);
       const members = sessionMembers(sid);
       killSessionMembers(sid);
-      await until(() => members.every((pid) => !alive(pid)));
+      await until(async () => !(await Promise.all(members.map(isRunning))).some(Boolean));
       killLeader(sid);
       await exited;
       expect(sessionMembers(sid)).toEqual([]);

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeTool } from './index.js';
-import { isAlive, makeWorkspace } from './test-workspace.js';
+import { isRunning } from '../../lib/process-state.js';
+import { makeWorkspace } from './test-workspace.js';
 
 /** Waits briefly for `pid` to die: SIGKILL is delivered asynchronously. */
 async function diesSoon(pid: number): Promise<boolean> {
   for (let i = 0; i < 40; i += 1) {
-    if (!(await isAlive(pid))) return true;
+    if (!(await isRunning(pid))) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
@@ -78,7 +79,7 @@ describe('execute_command', () => {
     const outcome = await executeTool(ctx, 'execute_command', { command: 'setsid sleep 30 & echo PID=$!; sleep 0.3' });
     const elapsed = Date.now() - started;
     const pid = pidIn(outcome.output);
-    if (await isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (await isRunning(pid)) process.kill(pid, 'SIGKILL');
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
     expect(elapsed).toBeLessThan(4_000);
     expect(outcome).toMatchObject({ isError: false });

@@ -24,13 +24,3 @@ export async function makeWorkspace(files: Record<string, string> = {}, limits: 
   return { root, limits: { ...defaultToolLimits, ...limits } };
 }
 
-/** True while `pid` runs; a zombie nobody has reaped yet counts as dead. */
-export async function isAlive(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-}

@@ -38,15 +38,6 @@ export async function childrenOf(pid: number, recursive = false): Promise<number
   return out;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits until none of `pids` is alive (zombies count as gone). */
 export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -24,7 +24,8 @@ import { resolveTemporalCli } from '../../temporal-config/temporal-cli.js';
 import { bundlerOptions, WORKFLOWS_PATH } from '../../workers/worker.js';
 import { freePort } from '../helpers/ports.js';
 import { ADMIN_TOKEN } from '../helpers/stream-client.js';
-import { childrenOf, isAlive, waitUntilGone } from './processes.js';
+import { isRunning } from '../../lib/process-state.js';
+import { childrenOf, waitUntilGone } from './processes.js';
 
 export const NAMESPACE = 'default';
 export { ADMIN_TOKEN };
@@ -203,7 +204,7 @@ export class FaultStack {
     await Promise.all(this.lanes.map((l) => l.stop()));
     await this.sql.end().catch(() => undefined);
     await this.connection.close().catch(() => undefined);
-    if (this.temporalProcess && isAlive(this.temporalProcess.pid!)) await stopProcess(this.temporalProcess, 5_000);
+    if (this.temporalProcess && (await isRunning(this.temporalProcess.pid!))) await stopProcess(this.temporalProcess, 5_000);
     await this.pg.stop().catch(() => undefined);
     if (!process.env.FAULTS_KEEP) await fs.rm(this.scratch, { recursive: true, force: true });
   }
