@@ -7,17 +7,12 @@ import { POINT_NAMES } from './progress.js';
 import { caseId, type Case } from './run-case.js';
 
 /*
- * Three cases of this matrix found bugs, since fixed: a pre-receive hook declining for a while failed the
+ * Four cases of this matrix found bugs, since fixed: a pre-receive hook declining for a while failed the
  * request for good (now retried within the push's attempts); a worker killed mid-deploy left the command running
  * and the retry deployed again (a retry now adopts the running command); Retry-After: 1 spent the 8 model-call
- * attempts in seconds (Retry-After is now a floor under the normal backoff). A case can carry `knownBug` to
- * stay green while a bug it found is open.
- */
-
-/*
- * Open, intermittent: after Postgres is SIGKILLed and restarted, a request sometimes never ends (seen at the
- * follow-up in the full matrix and at the merge in one CI run; the same cases passed in other runs). Until it
- * is found, the Postgres kill runs only in the full matrix (by hand), where it may fail.
+ * attempts in seconds (Retry-After is now a floor under the normal backoff); a Postgres kill while the
+ * workspace lock held a connection crashed the worker with an unhandled 'error' (every pooled connection now
+ * has a listener). A case can carry `knownBug` to stay green while a bug it found is open.
  */
 
 export const DEFAULT_MATRIX: Case[] = [
@@ -29,6 +24,8 @@ export const DEFAULT_MATRIX: Case[] = [
   { fault: 'worker-pair', point: 'agent' },
   { fault: 'api-kill', point: 'agent' },
   { fault: 'temporal-kill', point: 'agent' },
+  { fault: 'postgres-kill', point: 'merge' },
+  { fault: 'postgres-kill', point: 'followup' },
   { fault: 'push-declined', point: 'push' },
   { fault: 'remote-unreachable', point: 'merge' },
   { fault: 'deploy-timeout', point: 'deploy' },

@@ -119,6 +119,7 @@ export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<C
     },
   };
   let stream: ResumingStream | undefined;
+  const crashesBefore = lane.crashes.length;
   const caseStarted = Date.now();
   const phases: string[] = [];
   const lap = (what: string) => phases.push(`${what} ${((Date.now() - caseStarted) / 1000).toFixed(1)}`);
@@ -230,6 +231,7 @@ export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<C
   } catch (err) {
     result.problems.push((err as Error).message);
   } finally {
+    result.problems.push(...lane.crashes.slice(crashesBefore));
     await stream?.stop();
     await fault.tearDown?.(ctx).catch(() => undefined);
     // Workers on a fault's own settings (a fake vendor that is gone now) are not reused.

@@ -215,6 +215,10 @@ export class Lane {
   private apiProcess?: ChildProcess;
   private workerEnvKey = '';
   readonly workers = new Set<ChildProcess>();
+  /** Processes the suite kills or stops; any other exit is a crash the product must not have. */
+  private readonly stopping = new WeakSet<ChildProcess>();
+  /** API and worker exits nobody asked for, in order: a case reports the ones that happened during it. */
+  readonly crashes: string[] = [];
   readonly taskQueue: string;
 
   constructor(
@@ -248,6 +252,7 @@ export class Lane {
     );
     this.stack.pipe(child, this.stack.logFile(`api${this.index}`));
     this.apiProcess = child;
+    this.watchForCrash(child, 'API');
     await until('the API', async () => {
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
       const res = await fetch(`${this.apiUrl}/api/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -257,6 +262,7 @@ export class Lane {
 
   async killApi(): Promise<void> {
     const child = this.apiProcess!;
+    this.stopping.add(child);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -286,6 +292,7 @@ export class Lane {
     this.stack.pipe(child, file);
     this.workers.add(child);
     child.once('exit', () => this.workers.delete(child));
+    this.watchForCrash(child, 'worker');
     await until('a worker', async () => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}); see ${file}`);
       const text = await fs.readFile(file, 'utf8').catch(() => '');
@@ -297,6 +304,7 @@ export class Lane {
   /** SIGKILLs a worker and returns the processes it had started, so the suite can check none outlived it. */
   async killWorker(child: ChildProcess): Promise<number[]> {
     const descendants = await childrenOf(child.pid!, true);
+    this.stopping.add(child);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -316,7 +324,14 @@ export class Lane {
   }
 
   async stopWorkers(): Promise<void> {
+    for (const w of this.workers) this.stopping.add(w);
     await Promise.all([...this.workers].map((w) => stopProcess(w, 10_000)));
+  }
+
+  private watchForCrash(child: ChildProcess, what: string): void {
+    child.once('exit', (code, signal) => {
+      if (!this.stopping.has(child)) this.crashes.push(`the ${what} process ${child.pid} exited by itself (${code ?? signal}); see its log`);
+    });
   }
 
   pids(): number[] {
@@ -325,6 +340,9 @@ export class Lane {
 
   async stop(): Promise<void> {
     await this.stopWorkers();
-    if (this.apiProcess) await stopProcess(this.apiProcess, 5_000);
+    if (this.apiProcess) {
+      this.stopping.add(this.apiProcess);
+      await stopProcess(this.apiProcess, 5_000);
+    }
   }
 }
