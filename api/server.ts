@@ -22,7 +22,7 @@ async function main() {
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   const adminToken = requireSetting('VIBN_ADMIN_TOKEN', config.adminToken);
   await runMigrations(databaseUrl);
-  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
+  const database = connectDatabase(databaseUrl, { onError: (err) => log.warn({ reason: err.message }, 'database connection dropped') });
   // Lazy: the API comes up (and /health says why) even while Temporal is still starting or down.
   const temporal = Connection.lazy({ address });
   const client = new Client({ connection: temporal, namespace: config.temporal.namespace });

@@ -50,7 +50,7 @@ async function main() {
   await runMigrations(databaseUrl);
   const database = connectDatabase(databaseUrl, {
     max: config.worker.dbPoolSize,
-    onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped'),
+    onError: (err) => log.warn({ reason: err.message }, 'database connection dropped'),
   });
 
   const client = await Connection.connect({ address });

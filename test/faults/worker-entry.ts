@@ -51,7 +51,7 @@ async function main() {
   const databaseUrl = requireSetting('DATABASE_URL', config.database.url);
   const address = requireSetting('TEMPORAL_ADDRESS', config.temporal.address);
   const bundlePath = requireSetting('FAULTS_WORKFLOW_BUNDLE', process.env.FAULTS_WORKFLOW_BUNDLE);
-  const database = connectDatabase(databaseUrl, { max: config.worker.dbPoolSize, onError: (err) => log.warn({ reason: err.message }, 'idle database connection dropped') });
+  const database = connectDatabase(databaseUrl, { max: config.worker.dbPoolSize, onError: (err) => log.warn({ reason: err.message }, 'database connection dropped') });
   // The suite's scenarios first: the scripted provider takes the first scenario whose pattern matches.
   const scenarios = [...(await loadScenarios(path.join(import.meta.dirname, 'scenarios'))), ...(await loadScenarios())];
   const connection = await NativeConnection.connect({ address });
