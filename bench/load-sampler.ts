@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import pg from 'pg';
+import { statFields } from '../lib/process-state.js';
 
 /** Kernel clock ticks per second (`getconf CLK_TCK`); 100 on every Linux this runs on. */
 const TICKS_PER_SECOND = 100;
@@ -23,8 +24,7 @@ type ProcessSample = { ticks: number; childTicks: number; rssKb: number };
 async function readProcess(pid: number, children: boolean): Promise<ProcessSample | undefined> {
   try {
     const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may itself hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     // utime + stime, plus the CPU of children it waited for: a worker's git commands are its own work.
     const childTicks = children ? Number(fields[13]) + Number(fields[14]) : 0;
     const ticks = Number(fields[11]) + Number(fields[12]) + childTicks;

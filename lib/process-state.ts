@@ -6,14 +6,22 @@ import fs from 'node:fs/promises';
  * process counts as running only while its state is not Z.
  */
 
-type Stat = { state: string; pgrp: number };
+/**
+ * The fields of a /proc/<pid>/stat line after the command name (state, ppid, pgrp, session, …): the name sits
+ * in parentheses and may itself hold spaces or parentheses, so they start after the last ')'.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
 
-async function readStat(pid: number): Promise<Stat | undefined> {
+export type ProcStat = { state: string; ppid: number; pgrp: number };
+
+/** A process's state letter, parent and process group, or undefined once it is gone. */
+export async function readStat(pid: number): Promise<ProcStat | undefined> {
   const text = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (!text) return undefined;
-  // The command name is in parentheses and may hold spaces: the fields that follow start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0]!, pgrp: Number(fields[2]) };
+  const [state, ppid, pgrp] = statFields(text);
+  return { state: state!, ppid: Number(ppid), pgrp: Number(pgrp) };
 }
 
 function signalable(target: number): boolean {

@@ -4,13 +4,11 @@
  * PID namespace takes those with it too, since the kernel kills a namespace when its init dies.
  */
 import fs from 'node:fs';
+import { statFields } from '../../lib/process-state.js';
 
 /** The session id field of a /proc/<pid>/stat line, or undefined when it cannot be read. */
 export function sessionOfStat(stat: string): number | undefined {
-  // The command name sits in parentheses and may itself hold spaces or parentheses: read after the last one.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // state ppid pgrp session …
-  const session = Number(fields[3]);
+  const session = Number(statFields(stat)[3]);
   return Number.isInteger(session) ? session : undefined;
 }
 

@@ -1,22 +1,18 @@
 /**
- * What is running on this machine, read from /proc: the children of a process, whether a pid still lives,
+ * What is running on this machine, read from /proc: the children of a process, whether a set of pids is gone,
  * and which processes still work inside the suite's state folder after a request ended (orphans).
  */
 import fs from 'node:fs/promises';
+import { readStat } from '../../lib/process-state.js';
 
 type Proc = { pid: number; ppid: number; cmdline: string; cwd: string; state: string };
 
 async function readProc(pid: number): Promise<Proc | undefined> {
-  try {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cmdline = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
-    const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
-    return { pid, state: fields[0]!, ppid: Number(fields[1]), cmdline, cwd };
-  } catch {
-    return undefined; // gone meanwhile
-  }
+  const stat = await readStat(pid);
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  if (!stat || cmdline === undefined) return undefined; // gone meanwhile
+  const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => '');
+  return { pid, state: stat.state, ppid: stat.ppid, cmdline: cmdline.split('\0').join(' ').trim(), cwd };
 }
 
 export async function listProcesses(): Promise<Proc[]> {
