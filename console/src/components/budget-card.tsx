@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useConsole } from '../lib/console-context';
+import { useAction } from '../lib/use-action';
 import { usd } from '../lib/describe';
 import type { ConversationView, StreamEvent } from '../lib/types';
 
@@ -11,13 +12,10 @@ export function BudgetCard({ view, events, onChanged }: Props) {
   const pause = view.budgetPause!;
   const suggested = [...events].reverse().find((e) => e.kind === 'budget.paused')?.payload.suggestedUsd;
   const [amount, setAmount] = useState(String(typeof suggested === 'number' ? suggested : Math.max(1, Math.ceil(pause.limitUsd / 2))));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
-  const answer = async (raise: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const answer = (raise: boolean) =>
+    run(async () => {
       if (raise) {
         const amountUsd = Number(amount);
         if (!(amountUsd > 0)) throw new Error('Enter an amount in dollars, more than 0');
@@ -26,12 +24,7 @@ export function BudgetCard({ view, events, onChanged }: Props) {
         await api.signal(view.id, 'decline');
       }
       onChanged();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <div className="budget-card card" data-testid="budget-card">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useConsole } from '../lib/console-context';
+import { useAction } from '../lib/use-action';
 
 type Mode = { kind: 'request'; projectId: string } | { kind: 'message'; conversationId: string };
 
@@ -7,16 +8,13 @@ type Mode = { kind: 'request'; projectId: string } | { kind: 'message'; conversa
 export function Composer({ mode, onSent }: { mode: Mode; onSent: (conversationId?: string) => void }) {
   const { api } = useConsole();
   const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
   const send = async (e?: FormEvent) => {
     e?.preventDefault();
     const value = text.trim();
     if (!value || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (mode.kind === 'request') {
         const { conversationId } = await api.startRequest(mode.projectId, value);
         setText('');
@@ -26,11 +24,7 @@ export function Composer({ mode, onSent }: { mode: Mode; onSent: (conversationId
         setText('');
         onSent();
       }
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   // Enter sends, Shift+Enter is a new line: the way chat boxes behave.

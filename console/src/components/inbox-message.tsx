@@ -1,5 +1,5 @@
-import { useState } from 'react';
 import { useConsole } from '../lib/console-context';
+import { useAction } from '../lib/use-action';
 import type { Finding } from '../lib/types';
 import type { InboxMessage as Message } from '../lib/use-inbox';
 import { AutomaticLabel } from './automatic-label';
@@ -19,34 +19,26 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 /** One of Assist's first words: a finding, with "Fix it" and "Dismiss" while it is open, or a briefing. */
 export function InboxMessage({ projectId, message, finding, onChanged, onOpenConversation }: Props) {
   const { api } = useConsole();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
 
+  // "Fix it" opens the new conversation: the buttons stay disabled on the way there.
   const act = async () => {
     if (!finding) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const { conversationId } = await api.actOnFinding(projectId, finding.id);
-      onChanged();
-      onOpenConversation(conversationId);
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const { conversationId } = await api.actOnFinding(projectId, finding.id);
+        onChanged();
+        onOpenConversation(conversationId);
+      },
+      { stayBusy: true },
+    );
   };
   const dismiss = async () => {
     if (!finding) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.dismissFinding(projectId, finding.id);
       onChanged();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const heading = message.replyKind === 'briefing' ? 'Morning briefing' : message.findingId ? 'Assist noticed' : 'Assist';

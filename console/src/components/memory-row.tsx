@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useConsole } from '../lib/console-context';
+import { useAction } from '../lib/use-action';
 import { MEMORY_CATEGORIES, type Memory, type MemoryCategory } from '../lib/types';
 
 const CATEGORY_NAMES: Record<MemoryCategory, string> = {
@@ -17,21 +18,9 @@ export function MemoryRow({ projectId, memory, onSaved, onDeleted }: Props) {
   const { api } = useConsole();
   const [value, setValue] = useState(memory.value);
   const [category, setCategory] = useState<MemoryCategory>(memory.category);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const changed = value !== memory.value || category !== memory.category;
 
-  const run = async (what: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await what();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   const save = () => run(async () => onSaved(await api.updateMemory(projectId, memory.id, { value, category })));
   const remove = () =>
     run(async () => {

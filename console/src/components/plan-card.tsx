@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useConsole } from '../lib/console-context';
+import { useAction } from '../lib/use-action';
 import type { ConversationView, PlanCard as Plan } from '../lib/types';
 import { ScriptedLabel } from './scripted-label';
 
@@ -20,27 +21,19 @@ export function PlanCard({ plan, scripted, view, onChanged }: Props) {
   const { api } = useConsole();
   const [revising, setRevising] = useState(false);
   const [revision, setRevision] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const onTable = view.status === 'running' && view.phase === 'awaiting_confirmation' && view.plan?.version === plan.version;
   const ended = verdict(plan, view);
 
-  const act = async (action: 'confirm' | 'decline' | 'revise') => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (action: 'confirm' | 'decline' | 'revise') =>
+    run(async () => {
       if (action === 'confirm') await api.signal(view.id, 'confirm', { planVersion: plan.version });
       else if (action === 'decline') await api.signal(view.id, 'decline');
       else await api.signal(view.id, 'revise', { text: revision.trim() });
       setRevising(false);
       setRevision('');
       onChanged();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <li className="plan-card card" data-testid="plan-card" data-version={plan.version} data-on-table={onTable}>
