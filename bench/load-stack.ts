@@ -112,7 +112,6 @@ export async function startLoadStack(opts: { scenarios: Scenario[]; workers: num
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       VIBN_HOME: home,
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
     };
     const apiPort = await freePort();
     const api = spawnEntry(

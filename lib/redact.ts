@@ -16,7 +16,7 @@ const PATTERNS: RegExp[] = [
   /\bglpat-[A-Za-z0-9_-]{20,}/g, // GitLab tokens
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /(\bBearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi,
-  /(\/\/[^/\s:@]+:)[^@\s/]+(@)/g, // credentials inside URLs
+  /(\/\/[^/\s:@"]+:)[^@\s/"]+(@)/g, // credentials inside URLs (never across a JSON string's end)
   /\bvibn_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}/g, // our project tokens
   /([?&](?:ticket|token)=)[^&\s"#]+/gi, // stream tickets and tokens in query strings (browsers' WebSockets)
 ];
@@ -25,7 +25,13 @@ export const REDACTED = '[redacted]';
 
 /** Tells the redactor about secret values (model keys, project tokens); empty and short values are ignored. */
 export function registerSecrets(values: Iterable<string | undefined | null>): void {
-  for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH) known.add(v);
+  for (const v of values) {
+    if (!v || v.length < MIN_SECRET_LENGTH) continue;
+    known.add(v);
+    // Log lines are JSON: a secret with a quote, backslash or control character appears there escaped.
+    const escaped = JSON.stringify(v).slice(1, -1);
+    if (escaped !== v) known.add(escaped);
+  }
 }
 
 export function redactText(text: string): string {
@@ -39,12 +45,66 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** A copy of any JSON-like value with every string redacted (keys included). */
-export function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redactText(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactText(k), redactDeep(v)])) as T;
+/** How far `redactDeep` walks; what lies beyond is replaced by a marker, never walked. */
+export type DeepLimits = {
+  maxDepth: number;
+  maxStringLength?: number;
+  maxEntries?: number;
+  maxNodes?: number;
+  /** Keys whose values are replaced whole, whatever they hold (a parsed query's `ticket`, a `password`). */
+  secretKeys?: RegExp;
+};
+
+/** Event payloads are ours and already bounded in size; the depth bound only guards against a cycle's cousin. */
+const PAYLOAD_LIMITS: DeepLimits = { maxDepth: 64 };
+
+export const CIRCULAR = '[circular]';
+export const TOO_DEEP = '[too deep]';
+export const TOO_LARGE = '[too large]';
+
+type Walk = { limits: DeepLimits; enclosing: Set<object>; nodes: number };
+
+/**
+ * A copy of any JSON-like value with every string redacted (keys included). Safe on anything: a reference back
+ * to an enclosing object becomes `[circular]`, nesting past `maxDepth` becomes `[too deep]`, and with the
+ * optional bounds long strings are cut, large objects and arrays keep their first entries, and past
+ * `maxNodes` values in all nothing more is copied.
+ */
+export function redactDeep<T>(value: T, limits: DeepLimits = PAYLOAD_LIMITS): T {
+  return walk(value, { limits, enclosing: new Set(), nodes: 0 }, 0) as T;
+}
+
+function walk(value: unknown, w: Walk, depth: number): unknown {
+  if (typeof value === 'string') return redactText(cut(value, w.limits.maxStringLength));
+  if (!value || typeof value !== 'object' || value instanceof Date) return value;
+  if (w.enclosing.has(value)) return CIRCULAR;
+  if (depth >= w.limits.maxDepth) return TOO_DEEP;
+  if (++w.nodes > (w.limits.maxNodes ?? Infinity)) return TOO_LARGE;
+  w.enclosing.add(value);
+  try {
+    const max = w.limits.maxEntries ?? Infinity;
+    if (Array.isArray(value)) {
+      const items = value.slice(0, max).map((v) => walk(v, w, depth + 1));
+      if (value.length > max) items.push(`[${value.length - max} more]`);
+      return items;
+    }
+    const out: Record<string, unknown> = {};
+    let entries = 0;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (entries++ >= max) {
+        out['…'] = 'more keys left out';
+        break;
+      }
+      const item = (value as Record<string, unknown>)[key];
+      out[redactText(cut(key, w.limits.maxStringLength))] = w.limits.secretKeys?.test(key) && item != null ? REDACTED : walk(item, w, depth + 1);
+    }
+    return out;
+  } finally {
+    w.enclosing.delete(value);
   }
-  return value;
+}
+
+function cut(text: string, max: number | undefined): string {
+  return max !== undefined && text.length > max ? `${text.slice(0, max)}… [${text.length - max} more characters]` : text;
 }

@@ -134,7 +134,6 @@ export class FaultStack {
       TEMPORAL_TASK_QUEUE: taskQueue,
       VIBN_HOME: this.home,
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
     };
   }
 
@@ -285,7 +284,7 @@ export class Lane {
   async startWorker(env: WorkerEnv = {}): Promise<ChildProcess> {
     const child = spawnEntry(
       'test/faults/worker-entry.ts',
-      { ...this.stack.baseEnv(this.taskQueue), LOG_LEVEL: 'info', FAULTS_WORKFLOW_BUNDLE: this.stack.bundlePath, ...env },
+      { ...this.stack.baseEnv(this.taskQueue), FAULTS_WORKFLOW_BUNDLE: this.stack.bundlePath, ...env },
       'pipe',
     );
     const file = this.stack.logFile(`worker${this.index}`);

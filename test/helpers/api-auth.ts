@@ -4,7 +4,7 @@
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import pino from 'pino';
+import { productLogger } from './logs.js';
 import type { AppDeps } from '../../api/app.js';
 import type { Database } from '../../db/client.js';
 import { loadConfig } from '../../lib/config.js';
@@ -34,7 +34,7 @@ export function testAppDeps(
     client: temporal.client,
     taskQueue: temporal.taskQueue,
     requestSettings: loadConfig({}).requests,
-    logger: pino({ level: 'silent' }),
+    logger: productLogger('api').logger,
     adminToken: TEST_ADMIN_TOKEN,
     ...over,
   };

@@ -2,7 +2,7 @@
  * The whole request path for a test: a fresh database, a state folder with the demo repository as the
  * project's git remote, an in-process worker on a scripted provider, and the real HTTP API (app.inject).
  */
-import pino from 'pino';
+import { productLogger } from './logs.js';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createDemoRepository } from '../../demo/create-demo-repo.js';
@@ -44,7 +44,7 @@ export async function startRequestHarness(
     client: temporal.client,
     taskQueue: temporal.taskQueue,
     requestSettings: { confirmTimeoutMs: 120_000, maxParallelTasks: 3, agentMaxSteps: 20, agentMaxWallMs: 300_000, ...settings },
-    logger: pino({ level: 'silent' }),
+    logger: productLogger('api').logger,
     home: deps.home,
     adminToken: TEST_ADMIN_TOKEN,
     consoleDir: decodeURIComponent(new URL('../../console/dist', import.meta.url).pathname),

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
+import { productLogger } from './logs.js';
 import WebSocket from 'ws';
 import { buildApp } from '../../api/app.js';
 import type { Db } from '../../db/client.js';
@@ -27,7 +27,7 @@ export function buildStreamApp(database: { pool: pg.Pool; db: Db }, deadTemporal
     client: new Client({ connection: temporal }),
     taskQueue: 'stream-test',
     requestSettings: loadConfig({}).requests,
-    logger: pino({ level: 'silent' }),
+    logger: productLogger('api').logger,
     adminToken: ADMIN_TOKEN,
   });
 }

@@ -54,7 +54,6 @@ export function spawnTestWorker(opts: { databaseUrl: string; taskQueue: string; 
       TEMPORAL_TASK_QUEUE: opts.taskQueue,
       ...(opts.home ? { VIBN_HOME: opts.home } : {}),
       LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
     },
     'inherit',
   );
