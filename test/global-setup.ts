@@ -1,6 +1,7 @@
 /**
- * One real Temporal dev server (in memory) and one Postgres for the whole test run, plus the workflow bundle
- * built once. Each test file then makes its own database and task queue, so files never see each other's data.
+ * The Debian packages the tests use (installed first when missing), one real Temporal dev server (in memory)
+ * and one Postgres for the whole test run, plus the workflow bundle built once. Each test file then makes its
+ * own database and task queue, so files never see each other's data.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { createLogger } from '../lib/logger.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
 import { startDevServer } from '../temporal-config/dev-server.js';
+import { ensureSystemPackages, TEST_PACKAGES } from '../scripts/system-packages.js';
 import { bundlerOptions, WORKFLOWS_PATH } from '../workers/worker.js';
 import { freePort } from './helpers/ports.js';
 
@@ -28,6 +30,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const config = loadConfig();
   const log = createLogger({ logLevel: 'info', logFormat: 'json' }, 'test-setup');
+  // Before anything starts: on a fresh machine this installs bubblewrap, chromium and sshd, or stops the run
+  // with the command to run.
+  await ensureSystemPackages(TEST_PACKAGES, (line) => log.info(line));
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-test-'));
   // Readable by the unprivileged user an embedded Postgres runs as when the tests run as root.
   await fs.chmod(scratch, 0o755);
