@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { runMigrations } from '../db/migrate.js';
+import { projectRoot } from '../lib/config.js';
 import { appendSessionEvent, listSessionEvents } from '../db/queries/session-events.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
@@ -83,6 +88,25 @@ describe('the Postgres schema', () => {
     await Promise.all([runMigrations(database.url), runMigrations(database.url), runMigrations(database.url)]);
     const { rows } = await database.pool.query('select count(*)::int as n from drizzle.__drizzle_migrations');
     expect(rows[0].n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('is applied to an empty database by `npm run migrate`, as the README says', async () => {
+    const name = `vibn_m_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    await database.pool.query(`create database ${name}`);
+    const url = new URL(database.url);
+    url.pathname = `/${name}`;
+    try {
+      const run = await execa('npm', ['run', 'migrate'], { cwd: projectRoot, env: { DATABASE_URL: url.toString() }, reject: false, all: true });
+      expect(run.exitCode, run.all).toBe(0);
+      const journal = JSON.parse(await fs.readFile(path.join(projectRoot, 'db/migrations/meta/_journal.json'), 'utf8'));
+      const migrated = new pg.Client({ connectionString: url.toString() });
+      await migrated.connect();
+      const { rows } = await migrated.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+      await migrated.end();
+      expect(rows[0].n).toBe(journal.entries.length);
+    } finally {
+      await database.pool.query(`drop database if exists ${name} with (force)`);
+    }
   });
 });
 
