@@ -3,7 +3,7 @@
  * per task, merges of finished tasks, one commit per request, the push, and clean-up. Each step is
  * idempotent by request and task id, so a retried activity never commits, merges or pushes twice.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
@@ -11,6 +11,8 @@ import { withWorkspaceLock } from '../db/queries/workspace-lock.js';
 import { advisorConversations, agentSessions, projects } from '../db/schema.js';
 import { sweepIdleWorkspaces, touchWorkspace } from '../runtime/workspace/sweep.js';
 import { detectChecks, runChecks } from '../runtime/checks.js';
+import { sandboxHealth } from '../runtime/sandbox/index.js';
+import type { SandboxHealth } from '../core/sandbox-missing.js';
 import { commandContext } from './command-context.js';
 import { gitCredentials } from '../db/queries/project-secrets.js';
 import { GitAuthenticationError, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
@@ -68,6 +70,18 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
   }
 
   return {
+    /**
+     * Whether this worker can run agent commands at all, asked before a request's code work is planned: a
+     * missing sandbox ends the request in plain words at once instead of failing every agent's every command.
+     */
+    async sandboxReady(): Promise<SandboxHealth> {
+      const setting = toolContext?.(home, { allowNetwork: false }).sandbox;
+      if (setting === undefined) return { ok: true };
+      const health = await sandboxHealth(setting);
+      if (!health.ok) log.error(`Agent commands cannot run on this worker: ${health.reason}. Install the ${health.package} package (${health.fix}).`);
+      return health;
+    },
+
     /** Refreshes the project's clone and makes (or finds) the request's integration worktree. */
     async prepareWorkspace({ projectId, conversationId }: RequestRef) {
       const p = await project(projectId);

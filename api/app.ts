@@ -13,6 +13,7 @@ import { deployRoutes } from './routes/deploys.js';
 import { findingRoutes } from './routes/findings.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { sandboxHealth } from '../runtime/sandbox/index.js';
 import { memoryRoutes } from './routes/memory.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -53,6 +54,8 @@ export type AppDeps = {
   consoleDir?: string;
   /** Run terminal shells without bubblewrap (only where the operator said VIBN_UNSANDBOXED=1). */
   unsandboxed?: boolean;
+  /** Where bwrap is, for /health's sandbox check (default: `bwrap` on PATH). */
+  bwrapPath?: string;
   /** A terminal with neither input nor output for this long is closed. */
   terminalIdleMs?: number;
 };
@@ -102,7 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(async (api) => {
     // Once for every WebSocket route (the stream, the terminal): each registration would answer every upgrade.
     await api.register(websocket, { options: { maxPayload: 64 * 1024 } });
-    healthRoutes(api, deps);
+    healthRoutes(api, { ...deps, sandbox: () => sandboxHealth(deps.unsandboxed ? 'unsandboxed' : { bwrapPath: deps.bwrapPath }) });
     if (deps.home) sessionRoutes(api, { db: deps.db, home: deps.home });
     if (deps.home) treeRoutes(api, { db: deps.db, home: deps.home });
     memoryRoutes(api, deps);

@@ -1,21 +1,21 @@
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp, type AppDeps } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
 import { TEST_ADMIN_TOKEN } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { productLogger } from './helpers/logs.js';
 import { freePort } from './helpers/ports.js';
 
-const logger = pino({ level: 'silent' });
+const { logger } = productLogger('api');
 
 describe('GET /health', () => {
   let database: TestDatabase;
   let temporal: Connection;
 
   /** The app's deps on this file's database and Temporal, with the probed pieces swapped in. */
-  const deps = (over: Partial<Pick<AppDeps, 'pool' | 'temporal'>> = {}): AppDeps => {
+  const deps = (over: Partial<Pick<AppDeps, 'pool' | 'temporal' | 'bwrapPath' | 'unsandboxed'>> = {}): AppDeps => {
     const connection = over.temporal ?? temporal;
     return {
       pool: over.pool ?? database.pool,
@@ -26,6 +26,8 @@ describe('GET /health', () => {
       requestSettings: loadConfig({}).requests,
       logger,
       adminToken: TEST_ADMIN_TOKEN,
+      bwrapPath: over.bwrapPath,
+      unsandboxed: over.unsandboxed,
     };
   };
 
@@ -44,10 +46,21 @@ describe('GET /health', () => {
     try {
       const res = await fetch(`${address}/health`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true } });
+      expect(await res.json()).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true }, sandbox: { ok: true } });
     } finally {
       await app.close();
     }
+  });
+
+  it('names the missing sandbox and its package, and stays 200: everything else works', async () => {
+    const app = buildApp(deps({ bwrapPath: '/nonexistent/bwrap' }));
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().sandbox).toEqual({ ok: false, reason: expect.stringContaining('/nonexistent/bwrap'), package: 'bubblewrap', fix: 'apt-get install -y bubblewrap' });
+    await app.close();
+    const off = buildApp(deps({ bwrapPath: '/nonexistent/bwrap', unsandboxed: true }));
+    expect((await off.inject({ method: 'GET', url: '/health' })).json().sandbox).toEqual({ ok: true, unsandboxed: true });
+    await off.close();
   });
 
   it('answers 503 naming Temporal when nothing listens at its address', async () => {

@@ -17,9 +17,10 @@ import {
   uuid4,
 } from '@temporalio/workflow';
 import type { Module } from '../core/plan.js';
+import { SANDBOX_MISSING_FOR_FOUNDER } from '../core/sandbox-missing.js';
 import { SESSION_STATUS } from '../core/search-attributes.js';
 import { validateTaskGraph, type TaskNode } from '../core/task-graph.js';
-import { db, deploy, git, llm, notify } from './activity-profiles.js';
+import { db, deploy, git, llm, notify, tool } from './activity-profiles.js';
 import {
   confirmSignal,
   declineSignal,
@@ -130,6 +131,11 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
 
       await enter('planning');
       const modules = [...new Set(state.plan!.items.map((i) => i.module))] as Module[];
+      // Work that runs commands needs the sandbox: without it, say so before anything is planned or paid for.
+      // Runs started before this check keep their history as it was.
+      if (modules.some((m) => m !== 'analytics') && patched('sandbox-check') && !(await tool.sandboxReady()).ok) {
+        throw new RequestFailed(SANDBOX_MISSING_FOR_FOUNDER);
+      }
       await Promise.all(modules.map((module) => withBudget(() => llm.advisorPlan({ projectId, conversationId, module, requestText }))));
       // A pure data question changes no code: the advisors' findings are the answer, and nothing is built,
       // committed, pushed or deployed. Runs started before this path keep their history as it was.

@@ -5,6 +5,7 @@ export {
   detectBubblewrap,
   requireSandbox,
   runSandboxed,
+  sandboxHealth,
   SandboxUnavailableError,
   UNSANDBOXED_SETTING,
   wrapCommand,

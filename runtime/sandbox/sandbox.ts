@@ -12,6 +12,7 @@ import { runCommand, type CommandRun, type RunCommandOptions } from '../tools/ru
 import type { ToolLimits } from '../tools/types.js';
 import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewrap.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
+import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
 
 /** The setting a worker's config reads to run commands without a sandbox, named in our refusals. */
 export const UNSANDBOXED_SETTING = 'VIBN_UNSANDBOXED';
@@ -36,7 +37,7 @@ export class SandboxUnavailableError extends Error {
   ) {
     super(
       `Commands are not run: the bubblewrap sandbox is not available on this worker (${reason}). ` +
-        `Install the bubblewrap package (bwrap 0.8 or later), or set ${UNSANDBOXED_SETTING}=1 to run commands without a sandbox.`,
+        `Install the ${SANDBOX_PACKAGE} package (bwrap 0.8 or later: ${SANDBOX_INSTALL_COMMAND}), or set ${UNSANDBOXED_SETTING}=1 to run commands without a sandbox.`,
     );
   }
 }
@@ -45,14 +46,28 @@ export type BubblewrapStatus = { available: true } | { available: false; reason:
 
 const statusByPath = new Map<string, Promise<BubblewrapStatus>>();
 
-/** Whether bwrap can build our sandbox here; checked once per executable by running `true` in one. */
+/**
+ * Whether bwrap can build our sandbox here, by running `true` in one. A working sandbox is remembered per
+ * executable; a missing one is probed again next time, so installing bubblewrap needs no restart.
+ */
 export function detectBubblewrap(bwrapPath = 'bwrap'): Promise<BubblewrapStatus> {
   let status = statusByPath.get(bwrapPath);
   if (!status) {
-    status = probe(bwrapPath);
-    statusByPath.set(bwrapPath, status);
+    const probing = probe(bwrapPath);
+    status = probing;
+    statusByPath.set(bwrapPath, probing);
+    void probing.then((s) => {
+      if (!s.available && statusByPath.get(bwrapPath) === probing) statusByPath.delete(bwrapPath);
+    });
   }
   return status;
+}
+
+/** The sandbox as /health and the console report it: fine, deliberately off, or missing with the fix. */
+export async function sandboxHealth(setting: SandboxSetting): Promise<SandboxHealth> {
+  if (setting === 'unsandboxed') return { ok: true, unsandboxed: true };
+  const status = await detectBubblewrap(setting.bwrapPath);
+  return status.available ? { ok: true } : { ok: false, reason: status.reason, package: SANDBOX_PACKAGE, fix: SANDBOX_INSTALL_COMMAND };
 }
 
 async function probe(bwrapPath: string): Promise<BubblewrapStatus> {
