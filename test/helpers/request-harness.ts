@@ -30,7 +30,7 @@ export type Conversation = {
 export async function startRequestHarness(
   scenarios: Scenario[],
   settings: Partial<RequestSettings> = {},
-  options: { inProcessWorker?: boolean; deps?: Parameters<typeof testDeps>[2] } = {},
+  options: { inProcessWorker?: boolean; deps?: Parameters<typeof testDeps>[2]; bwrapPath?: string } = {},
 ) {
   const database = await createTestDatabase(inject('databaseUrl'));
   const deps = await testDeps(database.db, scenarios, options.deps);
@@ -48,6 +48,7 @@ export async function startRequestHarness(
     home: deps.home,
     adminToken: TEST_ADMIN_TOKEN,
     consoleDir: decodeURIComponent(new URL('../../console/dist', import.meta.url).pathname),
+    bwrapPath: options.bwrapPath,
   });
 
   /** One API call, authenticated with the admin token unless `token` names another. */

@@ -11,6 +11,7 @@ import { ConversationPage } from './conversation-page';
 import { InboxPage } from './inbox-page';
 import { MemoryPage } from './memory-page';
 import { ProjectPicker } from './project-picker';
+import { SandboxNotice } from './sandbox-notice';
 import { SettingsPage } from './settings-page';
 
 type Props = { token: string; onSignOut: (why: string | null) => void };
@@ -81,6 +82,7 @@ export function ConsoleShell({ token, onSignOut }: Props) {
         <button className="link" onClick={() => onSignOut(null)}>Sign out</button>
       </header>
       {error && <p className="error banner">{error}</p>}
+      <SandboxNotice />
       {services && (
         <ConsoleContext.Provider value={services}>
           {projects && projects.length === 0 && <p className="empty">There is no project yet. Create one through the API (POST /api/projects).</p>}
