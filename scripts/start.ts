@@ -15,10 +15,17 @@ import { demoSiteDir, ensureDemoProject } from '../demo/demo-project.js';
 import { serveSite } from '../demo/site-server.js';
 import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
 import { startDevServer } from '../temporal-config/dev-server.js';
+import { sandboxHealth } from '../runtime/sandbox/index.js';
 import { spawnEntry, stopProcess, waitForHttp } from './processes.js';
+import { ensureSystemPackages, PRODUCT_PACKAGES, SystemPackagesError } from './system-packages.js';
 
 const config = loadConfig();
 const log = createLogger(config, 'start');
+
+/** What the person at the terminal needs next: printed whatever the log level, since these are not log lines. */
+function say(text: string) {
+  process.stdout.write(`${text}\n`);
+}
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping = false;
 
@@ -33,6 +40,12 @@ async function shutdown(code: number) {
 }
 
 async function main() {
+  // Agent commands run in bubblewrap's sandbox: install it now if this machine lacks it, or say how.
+  if (!config.unsandboxed) {
+    await ensureSystemPackages(PRODUCT_PACKAGES, say);
+    const sandbox = await sandboxHealth({});
+    if (!sandbox.ok) say(`Warning: agent commands cannot run on this machine (${sandbox.reason}); requests that change code will say so.`);
+  }
   await fs.mkdir(config.home, { recursive: true });
   log.info({ home: config.home }, 'state folder (delete it for a clean reset)');
 
@@ -97,29 +110,25 @@ async function main() {
 
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitForHttp(`${apiUrl}/health`, 120_000);
-  log.info(`VIBN is running. API: ${apiUrl}${temporalUi ? `  Temporal UI: ${temporalUi}` : ''}  (Ctrl-C stops everything)`);
-  if (admin.source === 'generated') {
-    // Shown this once; afterwards it is only in the file (mode 600).
-    log.info(`Admin token (kept in ${admin.file}): ${admin.token}`);
-  } else {
-    log.info(admin.file ? `Admin token: in ${admin.file}` : 'Admin token: VIBN_ADMIN_TOKEN');
-  }
+  const lines = ['', 'VIBN is running.'];
   // The fragment never leaves the browser: the console reads the token from it, keeps it, and clears it.
-  if (admin.source === 'generated') log.info(`Web console: ${apiUrl}/#token=${admin.token}`);
-  else log.info(`Web console: ${apiUrl}/  (sign in with the admin token${admin.file ? ` in ${admin.file}` : ''})`);
-  if (config.llm.scriptedBecause) {
-    log.info(`Scripted mode: ${config.llm.scriptedBecause}, so Assist, the advisors and the agents play scripted scenarios, labelled as scripted.`);
-  }
-  log.info(
-    `Demo project "demo" (${demo.projectId}); its live site: ${siteUrl}\n` +
-      `  Try it:  curl -s -X POST ${apiUrl}/api/projects/${demo.projectId}/requests -H "authorization: Bearer $(cat ${admin.file ?? '<admin token file>'})" -H 'content-type: application/json' -d '{"text":"Add a referral program"}'`,
-  );
+  if (admin.source === 'generated') lines.push(`  Web console:  ${apiUrl}/#token=${admin.token}`, `                (this sign-in link is shown once; the token is kept in ${admin.file})`);
+  else lines.push(`  Web console:  ${apiUrl}/  (sign in with the admin token${admin.file ? ` in ${admin.file}` : ' in VIBN_ADMIN_TOKEN'})`);
+  lines.push(`  API:          ${apiUrl}/api  (documented at ${apiUrl}/api/docs)`);
+  lines.push(`  Temporal UI:  ${temporalUi ?? config.temporal.uiUrl}`);
+  lines.push(`  Demo site:    ${siteUrl}  (the demo project's live site)`);
+  if (config.llm.scriptedBecause) lines.push(`  Scripted mode: ${config.llm.scriptedBecause}, so Assist, the advisors and the agents play scripted scenarios, labelled as scripted.`);
+  lines.push(`  Try it: open the console and ask Assist to "Add a referral program".`, '  Ctrl-C stops everything.', '');
+  say(lines.join('\n'));
+  log.info({ apiUrl, temporalUi, demoProject: demo.projectId }, 'VIBN is running');
 }
 
 // This script owns the shutdown order (worker and API drain, then Temporal and Postgres stop).
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {
-  log.fatal({ err }, 'start failed');
+  // A missing system package is the user's next step, not a crash: its message has the command to run.
+  if (err instanceof SystemPackagesError) say(err.message);
+  else log.fatal({ err }, 'start failed');
   await shutdown(1);
 });

@@ -1,11 +1,17 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+/**
+ * The product exactly as the README starts it: `npm start` with the user's environment (no LOG_LEVEL, no
+ * LOG_FORMAT, no keys; only ports and VIBN_HOME differ so tests can run side by side), used as a newcomer
+ * would: the printed sign-in link, the demo through the console in a real browser, the log read afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { spawnEntry, stopProcess, waitForHttp } from '../scripts/processes.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../lib/config.js';
+import { launchConsoleBrowser, type ConsoleBrowser } from './helpers/browser.js';
 import { eventually } from './helpers/poll.js';
 import { freePort } from './helpers/ports.js';
 
@@ -18,70 +24,104 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-function processesMentioning(text: string): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(text) && !line.includes('ps -eo'));
+async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await fs.readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (/\) Z /.test(stat)) continue; // a zombie has ended; only its parent has not asked yet
+    const args = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
+    if (args.includes(text)) found.push(args);
+  }
+  return found;
 }
 
-describe('npm start on embedded defaults', () => {
+/** One run of `npm start` in its own process group, as a terminal runs it; its output kept for reading. */
+type Run = { child: ChildProcess; output: () => string };
+
+describe('npm start, as the README says', () => {
   let home: string;
   let ports: { pg: number; temporal: number; ui: number; api: number; site: number };
   let env: NodeJS.ProcessEnv;
-  let running: ChildProcess | undefined;
+  let running: Run | undefined;
+  let browser: ConsoleBrowser | undefined;
 
   beforeAll(async () => {
     home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-home-'));
     await fs.chmod(home, 0o755);
     ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort(), site: await freePort() };
-    env = {
-      ...process.env,
+    // A user's shell: the basics and nothing of the test runner's (no NODE_ENV, no DATABASE_URL, no keys).
+    const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TERM', 'TMPDIR'];
+    env = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    Object.assign(env, {
       VIBN_HOME: home,
       VIBN_PG_PORT: String(ports.pg),
       TEMPORAL_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       PORT: String(ports.api),
       VIBN_DEMO_PORT: String(ports.site),
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
-      ...(inject('temporalCliPath') ? { TEMPORAL_CLI_PATH: inject('temporalCliPath') } : {}),
-    };
-    delete env.DATABASE_URL;
-    delete env.TEMPORAL_ADDRESS;
-    delete env.VIBN_ADMIN_TOKEN;
+    });
   });
 
   afterAll(async () => {
-    if (running) await stopProcess(running, 5_000);
+    await browser?.close();
+    if (running) await stop(running).catch(() => undefined);
     await fs.rm(home, { recursive: true, force: true });
   });
 
-  const start = async () => {
-    running = spawnEntry('scripts/start.ts', env, 'inherit');
-    await waitForHttp(`http://127.0.0.1:${ports.api}/health`, 150_000);
-    return running;
+  const start = async (): Promise<Run> => {
+    const child = spawn('npm', ['start'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    const run = { child, output: () => text };
+    running = run;
+    try {
+      await eventually('npm start to say VIBN is running', async () => (text.includes('VIBN is running.') ? true : undefined), 240_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- npm start printed ---\n${text}`);
+    }
+    return run;
   };
 
-  const stop = async (child: ChildProcess) => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    const code = await exited;
+  /**
+   * Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it. npm itself then ends by that
+   * signal (as in a shell); what must hold is that everything it started stopped in order, and nothing failed.
+   */
+  const stop = async (run: Run) => {
+    const exited = new Promise<string>((resolve) => run.child.once('exit', (code, signal) => resolve(code === 0 || signal === 'SIGINT' ? 'stopped' : `code ${code}, signal ${signal}`)));
+    if (run.child.exitCode === null) process.kill(-run.child.pid!, 'SIGINT');
+    const how = await exited;
     running = undefined;
-    return code;
+    return how;
   };
 
-  it('brings up API, worker, Temporal with its UI and Postgres; Ctrl-C stops them all; a restart keeps runs', async () => {
+  it('starts on the defaults, prints the next steps, runs the demo from the console to Live, logs cleanly, and stops on Ctrl-C', async () => {
     const first = await start();
-    const health = await (await fetch(`http://127.0.0.1:${ports.api}/health`)).json();
-    expect(health).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true } });
-    const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
-    expect(ui.status).toBe(200);
+    const printed = first.output();
+    const api = `http://127.0.0.1:${ports.api}`;
 
-    // A run made through the worker that npm start runs, to find again after a restart.
+    // The next steps are printed for a person, whatever the log level: the sign-in link, the API, the Temporal UI.
+    const link = printed.match(/Web console: +(http:\/\/\S+\/#token=(\S+))/);
+    expect(link, printed).not.toBeNull();
+    expect(printed).toContain(`API:          ${api}/api`);
+    expect(printed).toContain(`Temporal UI:  http://127.0.0.1:${ports.ui}`);
+    const token = decodeURIComponent(link![2]!);
+    expect((await fs.readFile(path.join(home, 'admin-token'), 'utf8')).trim()).toBe(token);
+    expect((await fs.stat(path.join(home, 'admin-token'))).mode & 0o777).toBe(0o600);
+
+    const health = await (await fetch(`${api}/health`)).json();
+    expect(health).toEqual({ status: 'ok', postgres: { ok: true }, temporal: { ok: true }, sandbox: { ok: true } });
+    expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
+    expect((await fetch(`${api}/api/projects`)).status).toBe(401);
+    const site = `http://127.0.0.1:${ports.site}`;
+    expect(await (await fetch(`${site}/`)).text()).toContain('Acme Notes');
+    expect((await fetch(`${site}/referral.html`)).status).toBe(404);
+
+    // A run made through the worker npm start runs, to find again after a restart.
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const client = new Client({ connection });
     const workflowId = `self-test-${path.basename(home)}`;
-    const result = await client.workflow.execute('selfTestWorkflow', {
+    const result = await new Client({ connection }).workflow.execute('selfTestWorkflow', {
       taskQueue: 'vibn',
       workflowId,
       args: [{ conversationId: '00000000-0000-4000-8000-000000000001', steps: 2, pauseMs: 10 }],
@@ -89,41 +129,42 @@ describe('npm start on embedded defaults', () => {
     expect(result).toEqual({ written: [1, 2] });
     await connection.close();
 
-    // The demo project is there with its site live, and the scripted demo request ships to it.
-    const api = `http://127.0.0.1:${ports.api}/api`;
-    // The first start made an admin token, readable by its owner only; the API refuses calls without it.
-    const tokenFile = path.join(home, 'admin-token');
-    expect((await fs.stat(tokenFile)).mode & 0o777).toBe(0o600);
-    const auth = { authorization: `Bearer ${(await fs.readFile(tokenFile, 'utf8')).trim()}` };
-    expect((await fetch(`${api}/projects`)).status).toBe(401);
-    const { projects } = await (await fetch(`${api}/projects`, { headers: auth })).json();
-    expect(projects).toEqual([expect.objectContaining({ name: 'demo' })]);
-    const site = `http://127.0.0.1:${ports.site}`;
-    expect(await (await fetch(`${site}/`)).text()).toContain('Acme Notes');
-    expect((await fetch(`${site}/referral.html`)).status).toBe(404);
-    const post = (url: string, body: unknown) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) }).then((r) => r.json());
-    const { conversationId } = await post(`${api}/projects/${projects[0].id}/requests`, { text: 'Add a referral program' });
-    const conversation = (want: (c: { phase: string; status: string }) => boolean) =>
-      eventually('the demo conversation', async () => {
-        const c = await (await fetch(`${api}/conversations/${conversationId}`, { headers: auth })).json();
-        return want(c) ? c : undefined;
-      }, 120_000);
-    await conversation((c) => c.phase === 'awaiting_confirmation');
-    await post(`${api}/conversations/${conversationId}/confirm`, { planVersion: 1 });
-    expect(await conversation((c) => c.status !== 'running')).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    // The demo, through the console opened from the printed link, to Live.
+    browser = await launchConsoleBrowser();
+    const page = await browser.open(api, '/', token);
+    await page.getByTestId('composer-input').fill('Add a referral program');
+    await page.getByTestId('composer-send').click();
+    const card = page.locator('[data-testid="plan-card"][data-on-table="true"]');
+    await card.waitFor({ timeout: 90_000 });
+    expect(await page.getByTestId('sandbox-notice').count()).toBe(0);
+    await card.getByTestId('plan-confirm').click();
+    await page.getByTestId('tab-code').click();
+    await page.locator('[data-testid="deploy"][data-status="succeeded"]').waitFor({ timeout: 180_000 });
+    await expect(page.getByTestId('deploy').innerText()).resolves.toMatch(/^Live/);
     expect(await (await fetch(`${site}/referral.html`)).text()).toContain('Give a month, get a month');
+    expect(browser.pageErrors).toEqual([]);
+    await browser.close();
+    browser = undefined;
 
-    expect(await stop(first)).toBe(0);
+    expect(await stop(first)).toBe('stopped');
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
-    expect(processesMentioning(home)).toEqual([]);
+    expect(await processesMentioning(home)).toEqual([]);
 
+    // The log, as the user's terminal got it: every request logged at the default level, no error, no secret.
+    const log = first.output();
+    expect(log).toContain('"msg":"incoming request"');
+    expect(log).not.toMatch(/Maximum call stack|RangeError|"level":(50|60)/);
+    expect(log.split(token).length - 1).toBe(1); // the sign-in link, printed once; never a log line
+    expect(log).not.toMatch(/ticket=(?!\[redacted\])/);
+
+    // Runs and data survive a restart; the token is not printed again.
     const second = await start();
+    expect(second.output()).not.toContain(token);
     const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     const described = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
     expect(described.status.name).toBe('COMPLETED');
     await again.close();
-    expect(await stop(second)).toBe(0);
-    expect(processesMentioning(home)).toEqual([]);
-  }, 400_000);
+    expect(await stop(second)).toBe('stopped');
+    expect(await processesMentioning(home)).toEqual([]);
+  }, 600_000);
 });

@@ -4,19 +4,10 @@
  * its sources.
  */
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ensureConsoleBuilt } from '../../scripts/build-console.js';
 import { TEST_ADMIN_TOKEN } from './api-auth.js';
-import { eventually } from './poll.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CONSOLE = path.join(ROOT, 'console');
-const INDEX = path.join(CONSOLE, 'dist', 'index.html');
-/** Held while one test file builds, so two files starting together do not build over each other. */
-const BUILD_LOCK = path.join(CONSOLE, '.build-lock');
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -30,40 +21,6 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-async function newestSource(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    newest = Math.max(newest, (await fs.stat(path.join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
-}
-
-async function consoleIsFresh(): Promise<boolean> {
-  const built = await fs.stat(INDEX).then((s) => s.mtimeMs).catch(() => 0);
-  if (!built) return false;
-  const sources = Math.max(await newestSource(path.join(CONSOLE, 'src')), (await fs.stat(path.join(CONSOLE, 'index.html'))).mtimeMs);
-  return built >= sources;
-}
-
-/** Builds the console (npm run build's step) unless console/dist is up to date with console/src. */
-export async function ensureConsoleBuilt(): Promise<void> {
-  if (await consoleIsFresh()) return;
-  // A lock left by a run that was killed mid-build is older than any build takes.
-  const lockAge = await fs.stat(BUILD_LOCK).then((s) => Date.now() - s.mtimeMs, () => 0);
-  if (lockAge > 5 * 60_000) await fs.rm(BUILD_LOCK, { recursive: true, force: true });
-  const locked = await fs.mkdir(BUILD_LOCK).then(() => true, () => false);
-  if (!locked) {
-    await eventually('the console build of another test file', async () => ((await fs.stat(BUILD_LOCK).catch(() => undefined)) ? undefined : true), 120_000);
-    return;
-  }
-  try {
-    await execa('npx', ['vite', 'build', '-c', 'console/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT });
-  } finally {
-    await fs.rm(BUILD_LOCK, { recursive: true, force: true });
-  }
-}
 
 /** Puts the app on a real port (the browser needs one) and returns its base URL. */
 export async function serve(app: FastifyInstance): Promise<string> {
