@@ -5,13 +5,14 @@
  * its CPU time and its peak memory, for the bench to read.
  */
 import fs from 'node:fs/promises';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import pino from 'pino';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { connectDatabase } from '../db/client.js';
 import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
 import { scenarioSchema } from '../llm/scenario.js';
 import { ScriptedProvider } from '../llm/scripted-provider.js';
+import { sdkLogger } from '../workers/sdk-logger.js';
 import { REPORT_PREFIX, type WorkerReport } from './load-report.js';
 
 const env = (name: string) => {
@@ -21,8 +22,10 @@ const env = (name: string) => {
 };
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  // The product's logger at the configured level, so the bench pays for logging as a deployment does.
+  const log = createLogger(config, 'load-worker');
+  Runtime.install({ logger: sdkLogger(log) });
   const identity = env('LOAD_WORKER_IDENTITY');
   const scenarios = scenarioSchema.array().parse(JSON.parse(await fs.readFile(env('LOAD_SCENARIOS'), 'utf8')));
   // The production pool size, so the connection count the bench reports is the one a deployment would see.
@@ -34,7 +37,7 @@ async function main() {
         db: database.db,
         llm: new ScriptedProvider(scenarios),
         home: env('VIBN_HOME'),
-        log: pino({ level: 'warn' }),
+        log,
         modelSettings: { prices: config.llm.prices, budgets: config.budgets },
       }),
     ).map(([name, fn]) => [

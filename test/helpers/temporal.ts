@@ -1,11 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/index.js';
 import { spawnEntry } from '../../scripts/processes.js';
+import { sdkLogger } from '../../workers/sdk-logger.js';
 import { createWorker } from '../../workers/worker.js';
+import { productLogger } from './logs.js';
 
 let runtimeQuiet = false;
 
@@ -19,8 +21,9 @@ export async function connectTestClient() {
 /** An in-process worker on the prebuilt workflow bundle, running until `stop()`. */
 export async function startTestWorker(taskQueue: string, deps: ActivityDeps) {
   if (!runtimeQuiet) {
-    // The test runner, not the SDK, decides when a test process stops.
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    // The SDK logs through the product's logger at its default level, as in a worker; the test runner, not the
+    // SDK, decides when a test process stops.
+    Runtime.install({ logger: sdkLogger(productLogger('worker').logger), shutdownSignals: [] });
     runtimeQuiet = true;
   }
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
