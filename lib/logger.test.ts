@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../test/helpers/poll.js';
 import { createLogger, MAX_LOG_LINE } from './logger.js';
 import { registerSecrets } from './redact.js';
 
@@ -85,6 +86,17 @@ describe('the logger', () => {
     expect(all).not.toContain('secret\\\\value-99');
     expect(all).not.toContain('abcdefghijklmnopqrstuvwx');
     expect(parsed()[1]).toMatchObject({ error: { type: 'Error', message: 'push failed with [redacted]' } });
+  });
+
+  it('writes the pretty format a terminal gets, with the same bounds and redaction', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ logLevel: 'info', logFormat: 'pretty' }, 'test', { write: (line: string) => lines.push(line) });
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    log.info({ loop, url: '/api/stream?ticket=pretty-secret-ticket-1' }, 'pretty line');
+    const text = await eventually('the pretty line', async () => (lines.join('').includes('pretty line') ? lines.join('') : undefined));
+    expect(text).toContain('[circular]');
+    expect(text).not.toContain('pretty-secret-ticket-1');
   });
 
   it('replaces the values of secret-named keys at any depth', () => {

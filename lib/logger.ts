@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config.js';
@@ -5,7 +6,7 @@ import { redactDeep, redactText, type DeepLimits } from './redact.js';
 
 export type { Logger };
 
-/** Where log lines go instead of standard output (the tests read them back). Gets whole JSON lines. */
+/** Where log lines go instead of standard output (the tests read them back): whole lines, JSON or pretty. */
 export type LogSink = { write(line: string): unknown };
 
 /** What one logged value may grow to before the logger cuts it: a log line is for reading, not for dumps. */
@@ -31,7 +32,10 @@ const SERIALIZED_KEYS = new Set(['req', 'res']);
  * redacted as written, after pino's and Fastify's serializers, so what is redacted is what is really written.
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, name: string, sink?: LogSink): Logger {
-  const target: LogSink = sink ?? (config.logFormat === 'pretty' ? pretty({ ignore: 'pid,hostname', translateTime: 'HH:MM:ss', sync: true }) : pino.destination({ dest: 1, sync: true }));
+  const target: LogSink =
+    config.logFormat === 'pretty'
+      ? pretty({ ignore: 'pid,hostname', translateTime: 'HH:MM:ss', sync: true, destination: sink ? new Writable({ write: (chunk, _enc, done) => (sink.write(String(chunk)), done()) }) : 1 })
+      : (sink ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       name,
