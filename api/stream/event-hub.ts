@@ -8,9 +8,9 @@ import pg from 'pg';
 import type { Db } from '../../db/client.js';
 import { EVENTS_CHANNEL } from '../../db/queries/session-events.js';
 import type { Logger } from '../../lib/logger.js';
-import { Subscription, Topic, type EventSink } from './subscription.js';
+import { READ_RETRY, Subscription, Topic, type EventSink, type ReadRetry } from './subscription.js';
 
-export type { EndReason, EventSink, StoredEvent } from './subscription.js';
+export type { EndReason, EventSink, ReadRetry, StoredEvent } from './subscription.js';
 
 export type EventHubOptions = {
   db: Db;
@@ -21,6 +21,8 @@ export type EventHubOptions = {
   batch?: number;
   /** Reconnect delays of the LISTEN connection: doubling from `minMs`, never above `maxMs`. */
   backoff?: { minMs: number; maxMs: number };
+  /** How a subscriber's failed reads are retried before it ends with 'read_failed' (default `READ_RETRY`). */
+  readRetry?: ReadRetry;
 };
 
 /** The process's event hub: start it lazily with the first subscription, close it with the app. */
@@ -54,7 +56,7 @@ export class EventHub {
     this.start();
     let topic = this.topics.get(conversationId);
     if (!topic) {
-      const created = new Topic(this.options.db, conversationId, this.batch, () => {
+      const created = new Topic(this.options.db, conversationId, this.batch, this.options.readRetry ?? READ_RETRY, () => {
         if (this.topics.get(conversationId) === created) this.topics.delete(conversationId);
       });
       topic = created;
@@ -70,6 +72,8 @@ export class EventHub {
   async close() {
     this.closed = true;
     clearTimeout(this.timer);
+    // Closing each one also stops its pending read retry.
+    for (const topic of [...this.topics.values()]) for (const sub of [...topic.subs]) sub.close();
     this.topics.clear();
     const client = this.client;
     this.client = undefined;

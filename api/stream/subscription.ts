@@ -7,8 +7,17 @@ import { listSessionEvents } from '../../db/queries/session-events.js';
 
 export type StoredEvent = Awaited<ReturnType<typeof listSessionEvents>>[number];
 
-/** Why the hub ended a subscription: the client stayed over its bound too long, or a read from Postgres failed. */
+/** Why the hub ended a subscription: the client stayed over its bound too long, or reads from Postgres kept failing. */
 export type EndReason = 'slow' | 'read_failed';
+
+/** How a subscriber's failed reads are retried: doubling from `minMs`, never above `maxMs`, for `forMs` in all. */
+export type ReadRetry = { minMs: number; maxMs: number; forMs: number };
+
+/**
+ * A restarting Postgres, a failover or a dropped connection fails reads for seconds; the subscriber waits that
+ * out rather than its client resubscribing. Reads failing for two minutes are an outage: the client is told.
+ */
+export const READ_RETRY: ReadRetry = { minMs: 250, maxMs: 4_000, forMs: 120_000 };
 
 /**
  * Where a subscription's rows go. `deliver` sends one row and says whether the client is still within its
@@ -24,6 +33,10 @@ export class Subscription {
   private catchingUp = false;
   private dirty = false;
   private closed = false;
+  /** When the current run of failed reads began, how many there were, and the timer of the next attempt. */
+  private failingSince: number | undefined;
+  private failures = 0;
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly topic: Topic,
@@ -42,6 +55,7 @@ export class Subscription {
   close() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retry);
     this.topic.remove(this);
   }
 
@@ -61,21 +75,29 @@ export class Subscription {
     }
   }
 
-  /** Reads from Postgres after the last delivered seq until nothing new arrived meanwhile. */
+  /**
+   * Reads from Postgres after the last delivered seq until nothing new arrived meanwhile. A failed read is
+   * tried again later (sooner when the hub's LISTEN connection comes back and resyncs); only `lastSeq` moves,
+   * so whichever read succeeds delivers each seq once, in order.
+   */
   async catchUp(): Promise<void> {
     if (this.closed) return;
     if (this.catchingUp) {
       this.dirty = true;
       return;
     }
+    clearTimeout(this.retry);
+    this.retry = undefined;
     this.catchingUp = true;
+    let failed = false;
     try {
       do {
         this.dirty = false;
         if (!(await this.sink.drained())) return this.end('slow');
         if (this.closed) return;
         const rows = await listSessionEvents(this.topic.db, this.topic.conversationId, this.lastSeq, this.topic.batch);
-        if (rows.length > 0) this.topic.advance(rows.at(-1)!.seq);
+        this.failingSince = undefined;
+        this.failures = 0;
         if (rows.length === this.topic.batch) this.dirty = true;
         for (const row of rows) {
           if (this.closed) return;
@@ -88,10 +110,21 @@ export class Subscription {
         }
       } while (this.dirty && !this.closed);
     } catch {
-      this.end('read_failed');
+      failed = true;
     } finally {
       this.catchingUp = false;
     }
+    if (failed) this.retryLater();
+  }
+
+  private retryLater() {
+    if (this.closed) return;
+    const { minMs, maxMs, forMs } = this.topic.retry;
+    this.failingSince ??= Date.now();
+    if (Date.now() - this.failingSince >= forMs) return this.end('read_failed');
+    const delay = Math.min(maxMs, minMs * 2 ** this.failures);
+    this.failures += 1;
+    this.retry = setTimeout(() => void this.catchUp(), delay);
   }
 
   /** Ends the subscription from the hub's side, telling the sink why. */
@@ -104,8 +137,9 @@ export class Subscription {
 
 /**
  * One conversation's subscribers and the newest seq read from Postgres for them, so one notification costs one
- * read however many subscribe. The cursor only ever holds a seq actually read (or announced), never a client's
- * claim, so a bogus `afterSeq` cannot make the topic ignore real events.
+ * read however many subscribe. The cursor is the last seq the topic offered to every subscriber: never a
+ * client's claim (a bogus `afterSeq` cannot make the topic ignore real events), nor what one subscriber read
+ * for itself (a notification for that seq would be skipped while another subscriber still waits for it).
  */
 export class Topic {
   readonly subs = new Set<Subscription>();
@@ -117,12 +151,9 @@ export class Topic {
     readonly db: Db,
     readonly conversationId: string,
     readonly batch: number,
+    readonly retry: ReadRetry,
     private readonly onEmpty: () => void,
   ) {}
-
-  advance(seq: number) {
-    this.cursor = Math.max(this.cursor ?? 0, seq);
-  }
 
   remove(sub: Subscription) {
     this.subs.delete(sub);
@@ -137,8 +168,12 @@ export class Topic {
     void this.pump();
   }
 
-  /** After notifications may have been lost: every subscriber reads after its own last seq. */
+  /**
+   * After notifications may have been lost, or the topic's read failed: every subscriber reads after its own
+   * last seq (retrying while Postgres is away), and the cursor starts again from the next notification.
+   */
   resync() {
+    this.cursor = undefined;
     for (const sub of [...this.subs]) void sub.catchUp();
   }
 
@@ -159,7 +194,7 @@ export class Topic {
       } while (this.dirty && this.subs.size > 0);
     } catch {
       // Without this read the live subscribers would wait for a notification that may never come.
-      for (const sub of [...this.subs]) sub.end('read_failed');
+      this.resync();
     } finally {
       this.reading = false;
     }

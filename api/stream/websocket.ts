@@ -8,7 +8,10 @@
  *                    {type:'error', code, status, message, conversationId?}
  *
  * Events of a conversation arrive in seq order, each once. A client that reads too slowly is closed with 4008
- * and resumes by subscribing with the last seq it has; so does one whose API process restarted.
+ * and resumes by subscribing with the last seq it has; so does one whose API process restarted. An error
+ * `stream_interrupted` (503) for a conversation says Postgres could not be read (while subscribing, or for
+ * minutes on end: the hub retries a failing read first): the client subscribes again, after a pause, with
+ * the last seq it has.
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -49,6 +52,8 @@ export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: 
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
     };
     const error = (frame: Omit<ErrorFrame, 'type'>) => send({ type: 'error', ...frame });
+    const interrupted = (id: string) =>
+      error({ code: 'stream_interrupted', status: 503, message: 'Reading the stream failed; subscribe again with your last seq', conversationId: id });
 
     let missedPongs = 0;
     const heartbeat = setInterval(() => {
@@ -73,9 +78,17 @@ export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: 
         return error({ code: 'too_many_subscriptions', status: 429, message: `At most ${maxSubscriptions} conversations per connection; unsubscribe from one first`, conversationId: id });
       }
       subs.set(id, 'pending');
-      const refused = await checkAccess(deps.db, deps.options, req, id);
+      const refused = await checkAccess(deps.db, deps.options, req, id).catch((err: unknown) => {
+        req.log.warn({ err, conversationId: id }, 'stream subscription lookup failed');
+        return 'failed' as const;
+      });
       // Unsubscribed, resubscribed or gone while the conversation was looked up: that later frame wins.
       if (!open || subs.get(id) !== 'pending') return;
+      // Postgres is away (restarting): free the slot and say so, in the words that make a client ask again.
+      if (refused === 'failed') {
+        subs.delete(id);
+        return interrupted(id);
+      }
       if (refused) {
         subs.delete(id);
         return error({ ...refused, conversationId: id });
@@ -90,7 +103,7 @@ export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: 
         ended(reason) {
           subs.delete(id);
           if (reason === 'slow') return socket.close(TOO_SLOW_CLOSE_CODE, TOO_SLOW_REASON);
-          error({ code: 'stream_interrupted', status: 503, message: 'Reading the stream failed; subscribe again with your last seq', conversationId: id });
+          interrupted(id);
         },
       });
       subs.set(id, sub);

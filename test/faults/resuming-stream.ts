@@ -1,7 +1,9 @@
 /**
  * A founder's browser tab on the live stream, as the console behaves: subscribed over WebSocket, and when the
  * connection drops (the API was killed, restarted, or shed a slow client) it reconnects and resumes after the
- * last seq it holds. What it received over all its connections must be every seq exactly once.
+ * last seq it holds; when the API says the stream was interrupted (it could not read Postgres), it subscribes
+ * again on the same connection after a pause. What it received over all its connections must be every seq
+ * exactly once.
  */
 import { StreamClient } from '../helpers/stream-client.js';
 
@@ -47,6 +49,13 @@ export class ResumingStream {
       }
       this.connections.push(client);
       this.current = client;
+      client.ws.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { type?: string; code?: string; conversationId?: string };
+        if (frame.type !== 'error' || frame.code !== 'stream_interrupted' || frame.conversationId !== this.conversationId) return;
+        setTimeout(() => {
+          if (!this.stopped && client.ws.readyState === client.ws.OPEN) client.send({ type: 'subscribe', conversationId: this.conversationId, afterSeq: this.lastSeq() });
+        }, 250);
+      });
       // A connection that drops before it is subscribed is retried like any other.
       const subscribed = await Promise.race([client.subscribe(this.conversationId, this.lastSeq()).then(() => true), client.closed.then(() => false)]).catch(() => false);
       if (subscribed) {

@@ -91,14 +91,26 @@ describe('the stream client', () => {
     expect(timers.map((t) => t.ms)).toEqual([250, 500, 1000]);
   });
 
-  it('resubscribes from the last seq when the server says the stream was interrupted', async () => {
-    const { client, sockets } = setup();
+  it('resubscribes from the last seq, after a growing pause, when the server says the stream was interrupted', async () => {
+    const { client, sockets, timers } = setup();
     client.subscribe('c1', 0, () => undefined);
     await flush();
     sockets[0]!.open();
+    const interrupted = { type: 'error', code: 'stream_interrupted', status: 503, message: 'x', conversationId: 'c1' };
     sockets[0]!.frame({ type: 'event', conversationId: 'c1', event: event(1) });
-    sockets[0]!.frame({ type: 'error', code: 'stream_interrupted', status: 503, message: 'x', conversationId: 'c1' });
+    sockets[0]!.frame(interrupted);
+    // Postgres may still be away: nothing is sent until the pause is over.
+    expect(sockets[0]!.sent).toHaveLength(1);
+    timers.at(-1)!.fn();
     expect(sockets[0]!.sent.at(-1)).toEqual({ type: 'subscribe', conversationId: 'c1', afterSeq: 1 });
+    // Refused again (the server could not look the conversation up): a longer pause; once accepted, short again.
+    sockets[0]!.frame(interrupted);
+    sockets[0]!.frame(interrupted);
+    timers.at(-1)!.fn();
+    sockets[0]!.frame({ type: 'subscribed', conversationId: 'c1', afterSeq: 1 });
+    sockets[0]!.frame(interrupted);
+    expect(timers.map((t) => t.ms)).toEqual([250, 500, 250]);
+    expect(sockets[0]!.sent).toHaveLength(3);
   });
 
   it('stops for good when closed, and an unsubscribed conversation is told to the server', async () => {

@@ -34,7 +34,8 @@ export type StreamClientOptions = {
 
 type Listener = (event: StreamEvent) => void;
 
-type Subscription = { lastSeq: number; listener: Listener };
+/** `interruptions`: `stream_interrupted` answers in a row, for the backoff; `again`: the pending resubscribe. */
+type Subscription = { lastSeq: number; listener: Listener; interruptions: number; again?: unknown };
 
 const OPEN = 1;
 
@@ -55,12 +56,14 @@ export class StreamClient {
    * event with a seq above the last one delivered, once.
    */
   subscribe(conversationId: string, afterSeq: number, listener: Listener): () => void {
-    const sub: Subscription = { lastSeq: afterSeq, listener };
+    this.cancelAgain(this.subs.get(conversationId));
+    const sub: Subscription = { lastSeq: afterSeq, listener, interruptions: 0 };
     this.subs.set(conversationId, sub);
     this.sendSubscribe(conversationId, sub);
     this.ensureConnected();
     return () => {
       if (this.subs.get(conversationId) !== sub) return;
+      this.cancelAgain(sub);
       this.subs.delete(conversationId);
       if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify({ type: 'unsubscribe', conversationId }));
     };
@@ -70,6 +73,7 @@ export class StreamClient {
   close() {
     this.stopped = true;
     if (this.timer !== undefined) (this.options.clearTimer ?? clearTimeout)(this.timer as ReturnType<typeof setTimeout>);
+    for (const sub of this.subs.values()) this.cancelAgain(sub);
     this.socket?.close(1000, 'page closed');
     this.socket = undefined;
     this.options.onState?.('closed');
@@ -78,6 +82,12 @@ export class StreamClient {
   private sendSubscribe(conversationId: string, sub: Subscription) {
     if (this.socket?.readyState !== OPEN) return;
     this.socket.send(JSON.stringify({ type: 'subscribe', conversationId, afterSeq: sub.lastSeq }));
+  }
+
+  private cancelAgain(sub: Subscription | undefined) {
+    if (sub?.again === undefined) return;
+    (this.options.clearTimer ?? clearTimeout)(sub.again as ReturnType<typeof setTimeout>);
+    sub.again = undefined;
   }
 
   private ensureConnected() {
@@ -101,7 +111,10 @@ export class StreamClient {
     this.socket = socket;
     socket.onopen = () => {
       this.options.onState?.('live');
-      for (const [id, sub] of this.subs) this.sendSubscribe(id, sub);
+      for (const [id, sub] of this.subs) {
+        this.cancelAgain(sub);
+        this.sendSubscribe(id, sub);
+      }
     };
     socket.onmessage = (ev) => this.onFrame(ev.data);
     socket.onerror = () => undefined;
@@ -136,6 +149,7 @@ export class StreamClient {
       // Only a socket the server accepted a subscription on resets the backoff, so a server that closes
       // every socket at once is not hammered.
       this.attempt = 0;
+      if (sub) sub.interruptions = 0;
       return;
     }
     if (frame.type === 'event' && sub && frame.event) {
@@ -145,9 +159,15 @@ export class StreamClient {
       sub.listener(frame.event);
       return;
     }
-    // The server lost its reading of this conversation's stream: ask again from the last seq held.
-    if (frame.type === 'error' && sub && frame.code === 'stream_interrupted' && frame.conversationId) {
-      this.sendSubscribe(frame.conversationId, sub);
+    // The server could not read this conversation's stream (Postgres restarting, or away for minutes): ask
+    // again from the last seq held, after a pause that grows while it keeps failing.
+    if (frame.type === 'error' && sub && frame.code === 'stream_interrupted' && frame.conversationId && sub.again === undefined) {
+      const id = frame.conversationId;
+      sub.interruptions += 1;
+      sub.again = (this.options.setTimer ?? setTimeout)(() => {
+        sub.again = undefined;
+        if (this.subs.get(id) === sub) this.sendSubscribe(id, sub);
+      }, (this.options.backoffMs ?? defaultBackoff)(sub.interruptions));
     }
   }
 }
