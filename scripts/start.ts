@@ -26,6 +26,7 @@ const log = createLogger(config, 'start');
 function say(text: string) {
   process.stdout.write(`${text}\n`);
 }
+
 const cleanups: Array<() => Promise<unknown>> = [];
 let stopping = false;
 

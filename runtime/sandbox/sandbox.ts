@@ -46,9 +46,12 @@ export type BubblewrapStatus = { available: true } | { available: false; reason:
 
 const statusByPath = new Map<string, Promise<BubblewrapStatus>>();
 
+/** How long a failed probe stands: long enough that the public /health cannot make us spawn bwrap at will. */
+const FAILED_PROBE_TTL_MS = 30_000;
+
 /**
  * Whether bwrap can build our sandbox here, by running `true` in one. A working sandbox is remembered per
- * executable; a missing one is probed again next time, so installing bubblewrap needs no restart.
+ * executable; a missing one for half a minute, then probed again, so installing bubblewrap needs no restart.
  */
 export function detectBubblewrap(bwrapPath = 'bwrap'): Promise<BubblewrapStatus> {
   let status = statusByPath.get(bwrapPath);
@@ -57,7 +60,8 @@ export function detectBubblewrap(bwrapPath = 'bwrap'): Promise<BubblewrapStatus>
     status = probing;
     statusByPath.set(bwrapPath, probing);
     void probing.then((s) => {
-      if (!s.available && statusByPath.get(bwrapPath) === probing) statusByPath.delete(bwrapPath);
+      if (s.available) return;
+      setTimeout(() => statusByPath.get(bwrapPath) === probing && statusByPath.delete(bwrapPath), FAILED_PROBE_TTL_MS).unref();
     });
   }
   return status;
