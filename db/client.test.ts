@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
@@ -67,4 +68,25 @@ describe('connectDatabase when Postgres drops connections', () => {
     await sleep(200);
     expect(dropped.length).toBeGreaterThan(before);
   });
+
+  it('gives back a connection that drops as its transaction begins, so the pool never runs dry', async () => {
+    // One connection, dropped by Postgres while idle but before the pool has read the news: the next transaction
+    // takes it, and its `begin` fails. A pool that lost it would answer nothing more.
+    const single = connectDatabase(testDb.url, { max: 1 });
+    try {
+      const client = await single.pool.connect();
+      const pid = await backendPid(client);
+      client.release();
+      const socket = (client as unknown as { connection: { stream: { pause(): void; resume(): void } } }).connection.stream;
+      socket.pause();
+      await terminate(pid);
+      const begun = single.db.transaction(async (tx) => tx.execute(sql`select 1`));
+      setImmediate(() => socket.resume());
+      await expect(begun).rejects.toThrow();
+      await expect(single.db.transaction(async (tx) => (await tx.execute<{ one: number }>(sql`select 1 as one`)).rows[0]!.one)).resolves.toBe(1);
+    } finally {
+      await single.close();
+    }
+  });
 });
+
