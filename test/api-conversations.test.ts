@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { productLogger } from './helpers/logs.js';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
@@ -29,7 +29,7 @@ describe('conversations API', () => {
       client,
       taskQueue: `test-${randomUUID()}`,
       requestSettings: loadConfig({}).requests,
-      logger: pino({ level: 'silent' }),
+      logger: productLogger('api').logger,
       adminToken: TEST_ADMIN_TOKEN,
       temporalUiUrl: 'http://127.0.0.1:8233',
     }));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { productLogger } from './helpers/logs.js';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
@@ -23,7 +23,7 @@ describe('projects API', () => {
       client: new Client({ connection, namespace: inject('temporalNamespace') }),
       taskQueue: `test-${randomUUID()}`,
       requestSettings: loadConfig({}).requests,
-      logger: pino({ level: 'silent' }),
+      logger: productLogger('api').logger,
       adminToken: TEST_ADMIN_TOKEN,
     }));
   });
@@ -76,6 +76,42 @@ describe('projects API', () => {
       timezone: 'Europe/Paris',
       deploy: { kind: 'command', command: 'npm run deploy', url: 'https://florist.example', timeoutSeconds: 120 },
     });
+  });
+
+  it("lets a project token change its project's own settings, but not the ones that reach the server", async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/projects',
+      headers: admin,
+      payload: { name: 'Tenant', repoUrl: 'https://git.example/tenant.git', deploy: { kind: 'command', command: 'make deploy' } },
+    });
+    const id = created.json().id as string;
+    const token = (await app.inject({ method: 'POST', url: `/api/projects/${id}/tokens`, headers: admin })).json().token as string;
+    const patch = (payload: object, auth = { authorization: `Bearer ${token}` }) =>
+      app.inject({ method: 'PATCH', url: `/api/projects/${id}`, headers: auth, payload });
+
+    const refused = [
+      [{ deploy: { kind: 'command', command: 'cat /etc/shadow' } }, 'deploy'],
+      [{ allowNetwork: true }, 'allowNetwork'],
+      [{ repoUrl: '/var/lib/vibn/git/other-project.git' }, 'repoUrl'],
+      [{ repoUrl: 'file:///var/lib/vibn/git/other-project.git' }, 'repoUrl'],
+      [{ timezone: 'Europe/Paris', repoUrl: '/tmp/other.git' }, 'repoUrl'],
+    ] as const;
+    for (const [body, field] of refused) {
+      const res = await patch(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(403);
+      expect(res.json().error).toMatchObject({ code: 'admin_only', field });
+    }
+    const unchanged = (await app.inject({ method: 'GET', url: `/api/projects/${id}`, headers: admin })).json();
+    expect(unchanged).toMatchObject({ timezone: 'UTC', allowNetwork: false, repoUrl: 'https://git.example/tenant.git', deploy: { kind: 'command', command: 'make deploy' } });
+
+    // Its own settings, a remote repository, another deployer, and the operator's settings sent back unchanged.
+    const ok = await patch({ timezone: 'Europe/Paris', allowNetwork: false, deploy: { kind: 'command', command: 'make deploy' }, repoUrl: 'git@git.example:tenant/app.git' });
+    expect(ok.statusCode).toBe(200);
+    expect((await patch({ deploy: { kind: 'webhook', webhookUrl: 'https://deploy.example/hook' } })).statusCode).toBe(200);
+    // The admin token may change all of them.
+    expect((await patch({ deploy: { kind: 'command', command: 'make ship' }, allowNetwork: true, repoUrl: '/srv/git/tenant.git' }, admin)).statusCode).toBe(200);
   });
 
   it('refuses a second project with the same name with 409', async () => {

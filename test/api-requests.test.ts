@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { productLogger } from './helpers/logs.js';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApp, type AppDeps } from '../api/app.js';
 import { PROJECT_ID, SESSION_STATUS } from '../core/search-attributes.js';
@@ -33,7 +33,7 @@ describe('POST /api/projects/:projectId/requests', () => {
       client,
       taskQueue: `test-${randomUUID()}`,
       requestSettings: { ...loadConfig({}).requests, confirmTimeoutMs: 5_000 },
-      logger: pino({ level: 'silent' }),
+      logger: productLogger('api').logger,
       adminToken: TEST_ADMIN_TOKEN,
     };
     app = withAdminToken(buildApp(deps));

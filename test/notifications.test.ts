@@ -1,4 +1,4 @@
-import pino from 'pino';
+import { productLogger } from './helpers/logs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../activities/notify.js';
 import { DEMO_DEPLOY_COMMAND } from '../demo/demo-project.js';
@@ -111,7 +111,7 @@ describe('notifications', () => {
     await h.call('PATCH', `/api/projects/${projectId}`, { notifyEmail: 'ops@acme.test' });
     const secret = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789';
     const input = { projectId, kind: 'anomaly' as const, title: 'Checkout errors', body: `The log says: key ${secret} rejected`, key: 'test:retry-1' };
-    const log = pino({ level: 'silent' });
+    const log = productLogger('api').logger;
 
     // The first attempt finds no SMTP server: the row is kept, the email marked failed, the activity fails (to be retried).
     const down = createNotifyActivities({ db: h.database.db, log, mail: { smtpUrl: `smtp://127.0.0.1:${await freePort()}`, from: MAIL_FROM } });

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import { productLogger } from './helpers/logs.js';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { streamRoutes } from '../api/stream/routes.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -13,7 +13,7 @@ describe('the WebSocket heartbeat', () => {
   afterAll(() => database?.drop());
 
   it('drops a client that misses two pings, and keeps one that answers', async () => {
-    const logger = pino({ level: 'silent' });
+    const logger = productLogger('api').logger;
     const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
     streamRoutes(app, { db: database.db, pool: database.pool, logger }, { pingIntervalMs: 100 });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });

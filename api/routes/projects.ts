@@ -11,6 +11,7 @@ import { projectUsage } from '../../db/queries/usage.js';
 import type { AppDeps } from '../app.js';
 import { requireAccess, requireAdmin, scopedProjectId } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
+import { refuseOperatorOnlyChanges } from '../operator-settings.js';
 import { routeDoc } from '../openapi.js';
 
 /** A uuid in a path segment; checked here so Postgres never sees a malformed one. */
@@ -150,6 +151,7 @@ export function projectRoutes(app: FastifyInstance, deps: ProjectDeps) {
     const { projectId } = parseInput(projectParams, req.params, 'params');
     requireAccess(req, projectId);
     const patch = parseInput(updateProjectBody, req.body, 'body');
+    if (scopedProjectId(req) !== undefined) refuseOperatorOnlyChanges(patch, await requireProject(deps, projectId));
     const updated = await updateProject(deps.db, projectId, patch);
     if (updated === 'name_taken') throw new ApiError(409, 'project_exists', `A project named "${patch.name}" already exists`, 'name');
     if (!updated) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
