@@ -111,16 +111,19 @@ describe('API for the web console', () => {
       const patch = {
         repoUrl: 'https://x.test/console-2.git',
         defaultBranch: 'trunk',
-        deploy: { kind: 'command', command: 'echo deployed' },
+        deploy: { kind: 'webhook', webhookUrl: 'https://deploy.x.test/hook' },
         timezone: 'America/New_York',
         briefingTime: '07:30',
         monthlyBudgetUsd: 25,
-        allowNetwork: true,
       };
       const res = await call('PATCH', `/api/projects/${projectId}`, patch, projectToken);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject(patch);
       expect((await call('GET', `/api/projects/${projectId}`)).body).toMatchObject(patch);
+      // A deploy command and the network are the operator's: the admin token sets them.
+      const operator = { deploy: { kind: 'command', command: 'echo deployed' }, allowNetwork: true };
+      expect((await call('PATCH', `/api/projects/${projectId}`, operator, projectToken)).status).toBe(403);
+      expect((await call('PATCH', `/api/projects/${projectId}`, operator)).body).toMatchObject(operator);
       const cleared = await call('PATCH', `/api/projects/${projectId}`, { monthlyBudgetUsd: null });
       expect(cleared.body).toMatchObject({ monthlyBudgetUsd: null, briefingTime: '07:30' });
     });
