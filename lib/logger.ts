@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config.js';
-import { redactDeep, redactText, type DeepLimits } from './redact.js';
+import { boundedCopy, redactText, type DeepLimits } from './redact.js';
 
 export type { Logger };
 
@@ -59,7 +59,8 @@ function boundLogObject(object: Record<string, unknown>): Record<string, unknown
       else if (SERIALIZED_KEYS.has(key)) serialized[key] = value;
       else rest[key] = value;
     }
-    return { ...redactDeep(rest, LOG_VALUE_LIMITS), ...serialized };
+    // Redaction happens once, on the written line (redactingStream); here only the bounds.
+    return { ...boundedCopy(rest, LOG_VALUE_LIMITS), ...serialized };
   } catch (err) {
     return { logFormatFailed: err instanceof Error ? err.message : String(err) };
   }

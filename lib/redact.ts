@@ -62,7 +62,8 @@ export const CIRCULAR = '[circular]';
 export const TOO_DEEP = '[too deep]';
 export const TOO_LARGE = '[too large]';
 
-type Walk = { limits: DeepLimits; enclosing: Set<object>; nodes: number };
+/** One copy in progress: its bounds, what each string (value or key) becomes, and what it has walked so far. */
+type Walk = { limits: DeepLimits; text: (s: string) => string; enclosing: Set<object>; nodes: number };
 
 /**
  * A copy of any JSON-like value with every string redacted (keys included). Safe on anything: a reference back
@@ -71,11 +72,19 @@ type Walk = { limits: DeepLimits; enclosing: Set<object>; nodes: number };
  * `maxNodes` values in all nothing more is copied.
  */
 export function redactDeep<T>(value: T, limits: DeepLimits = PAYLOAD_LIMITS): T {
-  return walk(value, { limits, enclosing: new Set(), nodes: 0 }, 0) as T;
+  return walk(value, { limits, text: (s) => redactText(cut(s, limits.maxStringLength)), enclosing: new Set(), nodes: 0 }, 0) as T;
+}
+
+/**
+ * The same bounded copy with its strings only cut, not redacted (secret-named keys are still replaced): for a
+ * caller that redacts the serialized whole afterwards, as the logger does each line.
+ */
+export function boundedCopy<T>(value: T, limits: DeepLimits): T {
+  return walk(value, { limits, text: (s) => cut(s, limits.maxStringLength), enclosing: new Set(), nodes: 0 }, 0) as T;
 }
 
 function walk(value: unknown, w: Walk, depth: number): unknown {
-  if (typeof value === 'string') return redactText(cut(value, w.limits.maxStringLength));
+  if (typeof value === 'string') return w.text(value);
   if (!value || typeof value !== 'object' || value instanceof Date) return value;
   if (w.enclosing.has(value)) return CIRCULAR;
   if (depth >= w.limits.maxDepth) return TOO_DEEP;
@@ -97,7 +106,7 @@ function walk(value: unknown, w: Walk, depth: number): unknown {
         break;
       }
       const item = (value as Record<string, unknown>)[key];
-      out[redactText(cut(key, w.limits.maxStringLength))] = w.limits.secretKeys?.test(key) && item != null ? REDACTED : walk(item, w, depth + 1);
+      out[w.text(key)] = w.limits.secretKeys?.test(key) && item != null ? REDACTED : walk(item, w, depth + 1);
     }
     return out;
   } finally {
