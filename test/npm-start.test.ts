@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../lib/config.js';
 import { launchConsoleBrowser, type ConsoleBrowser } from './helpers/browser.js';
+import { processesIn } from './faults/processes.js';
 import { eventually } from './helpers/poll.js';
 import { freePort } from './helpers/ports.js';
 
@@ -22,18 +23,6 @@ function listening(port: number): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-async function processesMentioning(text: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await fs.readdir('/proc').catch(() => [])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (/\) Z /.test(stat)) continue; // a zombie has ended; only its parent has not asked yet
-    const args = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
-    if (args.includes(text)) found.push(args);
-  }
-  return found;
 }
 
 /** One run of `npm start` in its own process group, as a terminal runs it; its output kept for reading. */
@@ -103,7 +92,7 @@ describe('npm start, as the README says', () => {
   const allStopped = () =>
     eventually('everything npm start started to exit', async () => {
       for (const port of Object.values(ports)) if (await listening(port)) return undefined;
-      return (await processesMentioning(home)).length === 0 ? true : undefined;
+      return (await processesIn([home])).length === 0 ? true : undefined;
     }, 30_000);
 
   it('starts on the defaults, prints the next steps, runs the demo from the console to Live, logs cleanly, and stops on Ctrl-C', async () => {
