@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Db } from '../../db/client.js';
 import { EVENTS_CHANNEL } from '../../db/queries/session-events.js';
 import type { Logger } from '../../lib/logger.js';
+import { backoffDelay, type Backoff } from './backoff.js';
 import { READ_RETRY, Subscription, Topic, type EventSink, type ReadRetry } from './subscription.js';
 
 export type { EndReason, EventSink, ReadRetry, StoredEvent } from './subscription.js';
@@ -20,7 +21,7 @@ export type EventHubOptions = {
   /** Rows read per query. */
   batch?: number;
   /** Reconnect delays of the LISTEN connection: doubling from `minMs`, never above `maxMs`. */
-  backoff?: { minMs: number; maxMs: number };
+  backoff?: Backoff;
   /** How a subscriber's failed reads are retried before it ends with 'read_failed' (default `READ_RETRY`). */
   readRetry?: ReadRetry;
 };
@@ -29,7 +30,7 @@ export type EventHubOptions = {
 export class EventHub {
   private readonly topics = new Map<string, Topic>();
   private readonly batch: number;
-  private readonly backoff: { minMs: number; maxMs: number };
+  private readonly backoff: Backoff;
   private client: pg.Client | undefined;
   private started = false;
   private closed = false;
@@ -98,7 +99,7 @@ export class EventHub {
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => undefined);
       if (this.closed) return;
-      const delay = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** Math.min(this.failures, 16));
+      const delay = backoffDelay(this.backoff, this.failures);
       this.failures += 1;
       this.options.log.warn({ reason: err?.message ?? 'ended', retryInMs: delay }, 'event stream connection lost');
       this.timer = setTimeout(() => void this.connect(), delay);

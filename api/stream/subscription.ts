@@ -4,6 +4,7 @@
  */
 import type { Db } from '../../db/client.js';
 import { listSessionEvents } from '../../db/queries/session-events.js';
+import { backoffDelay, type Backoff } from './backoff.js';
 
 export type StoredEvent = Awaited<ReturnType<typeof listSessionEvents>>[number];
 
@@ -11,7 +12,7 @@ export type StoredEvent = Awaited<ReturnType<typeof listSessionEvents>>[number];
 export type EndReason = 'slow' | 'read_failed';
 
 /** How a subscriber's failed reads are retried: doubling from `minMs`, never above `maxMs`, for `forMs` in all. */
-export type ReadRetry = { minMs: number; maxMs: number; forMs: number };
+export type ReadRetry = Backoff & { forMs: number };
 
 /**
  * A restarting Postgres, a failover or a dropped connection fails reads for seconds; the subscriber waits that
@@ -119,10 +120,9 @@ export class Subscription {
 
   private retryLater() {
     if (this.closed) return;
-    const { minMs, maxMs, forMs } = this.topic.retry;
     this.failingSince ??= Date.now();
-    if (Date.now() - this.failingSince >= forMs) return this.end('read_failed');
-    const delay = Math.min(maxMs, minMs * 2 ** this.failures);
+    if (Date.now() - this.failingSince >= this.topic.retry.forMs) return this.end('read_failed');
+    const delay = backoffDelay(this.topic.retry, this.failures);
     this.failures += 1;
     this.retry = setTimeout(() => void this.catchUp(), delay);
   }
