@@ -356,3 +356,19 @@ export const notifications = pgTable(
   },
   (t) => [uniqueIndex('notifications_idempotency_key').on(t.idempotencyKey), index('notifications_project_created_idx').on(t.projectId, t.createdAt)],
 );
+
+/**
+ * Stream tickets already used (api/tickets.ts): a ticket opens one socket, whichever API process it reaches,
+ * because its first use inserts its nonce here and a second insert finds it. Rows outlive the ticket only
+ * by a margin for clock skew between processes, then are swept.
+ */
+export const usedStreamTickets = pgTable(
+  'used_stream_tickets',
+  {
+    /** The ticket's random nonce (not the ticket: without its signature the nonce opens nothing). */
+    nonce: text('nonce').primaryKey(),
+    /** When the ticket expires; the row may go some time after. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('used_stream_tickets_expires_idx').on(t.expiresAt)],
+);
