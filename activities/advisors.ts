@@ -87,13 +87,16 @@ export function createAdvisorActivities({ db, home, modelFor }: Pick<ActivityDep
 /** The read-only tools an advisor may call before it answers, and how a call is run. */
 type Toolbox = { tools: ToolSpec[]; run(name: string, input: unknown): Promise<AdvisorToolOutcome> };
 
+// Read-only tools run no command; should one ever be let through, it gets the default sandbox, not none.
+const READ_ONLY_SANDBOX = {};
+
 /** List, read and search on the project's reference copy. */
 function repositoryToolbox(root: string): Toolbox {
   return {
     tools: toolJsonSchemas().filter((t) => READ_ONLY_TOOLS.has(t.name)),
     run: (name, input) =>
       READ_ONLY_TOOLS.has(name)
-        ? executeTool({ root, limits: defaultToolLimits }, name, input)
+        ? executeTool({ root, limits: defaultToolLimits, sandbox: READ_ONLY_SANDBOX }, name, input)
         : Promise.resolve({ output: `Only ${[...READ_ONLY_TOOLS].join(', ')} are available while scoping.`, isError: true }),
   };
 }

@@ -7,12 +7,12 @@ import type { ActivityDeps } from './deps.js';
  * with no secrets, the worker's sandbox for this project, and the sandbox's HOME made ready.
  */
 export async function commandContext(
-  toolContext: NonNullable<ActivityDeps['toolContext']> | undefined,
+  toolContext: ActivityDeps['toolContext'],
   workdir: string,
   project: { allowNetwork: boolean },
   signal?: AbortSignal,
 ): Promise<ToolContext> {
-  const ctx: ToolContext = { root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal, ...toolContext?.(workdir, project) };
+  const ctx: ToolContext = { root: workdir, limits: defaultToolLimits, env: minimalCommandEnv(), signal, ...toolContext(workdir, project) };
   if (typeof ctx.sandbox === 'object' && ctx.sandbox.homeDir) await fs.mkdir(ctx.sandbox.homeDir, { recursive: true });
   return ctx;
 }

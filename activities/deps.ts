@@ -14,11 +14,17 @@ export type ActivityDeps = {
   log: Logger;
   /** Prices and budgets every model call is accounted against. */
   modelSettings: ModelSettings;
-  /** What every agent command runs under (the sandbox), by worktree; absent in tests that need no sandbox. */
-  toolContext?: (workdir: string, project: { allowNetwork: boolean }) => Partial<ToolContext>;
+  /**
+   * What every agent command runs under, by worktree: the sandbox always (running without one is the explicit
+   * 'unsandboxed'), and optionally other context such as limits.
+   */
+  toolContext: (workdir: string, project: { allowNetwork: boolean }) => CommandSetup;
   /** The SMTP server notifications are emailed through; absent (or without `smtpUrl`): no email is sent. */
   mail?: MailConfig;
 };
+
+/** What a worker decides for an agent command's context: its sandbox, and anything else it wants to set. */
+export type CommandSetup = Pick<ToolContext, 'sandbox'> & Partial<Omit<ToolContext, 'sandbox'>>;
 
 /** A provider bound to one request's accounting and budget (see model-caller.ts). */
 export type ModelFor = (context: { projectId: string; conversationId: string; sessionId?: string }) => LlmProvider;

@@ -75,8 +75,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
      * missing sandbox ends the request in plain words at once instead of failing every agent's every command.
      */
     async sandboxReady(): Promise<SandboxHealth> {
-      const setting = toolContext?.(home, { allowNetwork: false }).sandbox;
-      if (setting === undefined) return { ok: true };
+      const setting = toolContext(home, { allowNetwork: false }).sandbox;
       const health = await sandboxHealth(setting);
       if (!health.ok) log.error(`Agent commands cannot run on this worker: ${health.reason}. Install the ${health.package} package (${health.fix}).`);
       return health;

@@ -12,6 +12,7 @@ import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { scenarioSchema } from '../llm/scenario.js';
 import { ScriptedProvider } from '../llm/scripted-provider.js';
+import { sandboxFor } from '../runtime/workspace/sandbox-context.js';
 import { sdkLogger } from '../workers/sdk-logger.js';
 import { REPORT_PREFIX, type WorkerReport } from './load-report.js';
 
@@ -39,6 +40,7 @@ async function main() {
         home: env('VIBN_HOME'),
         log,
         modelSettings: { prices: config.llm.prices, budgets: config.budgets },
+        toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
       }),
     ).map(([name, fn]) => [
       name,

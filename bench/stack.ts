@@ -15,10 +15,12 @@ import { newAdminToken } from '../lib/admin-token.js';
 import { loadConfig } from '../lib/config.js';
 import type { Scenario } from '../llm/scenario.js';
 import { ScriptedProvider } from '../llm/scripted-provider.js';
+import { sandboxFor } from '../runtime/workspace/sandbox-context.js';
 import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
 import { startDevServer } from '../temporal-config/dev-server.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
 import { createWorker } from '../workers/worker.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 export async function startBenchStack(scenarios: Scenario[], settings: RequestSettings) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -40,7 +42,14 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { db: database.db, llm: new ScriptedProvider(scenarios), home, log, modelSettings: { prices: config.llm.prices, budgets: config.budgets } },
+    deps: {
+      db: database.db,
+      llm: new ScriptedProvider(scenarios),
+      home,
+      log,
+      modelSettings: { prices: config.llm.prices, budgets: config.budgets },
+      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
+    },
   });
   const running = worker.run();
   stops.push(async () => {
@@ -66,7 +75,7 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
     async stop() {
       await app.close();
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
-      await fs.rm(home, { recursive: true, force: true });
+      await removeStateFolder(home);
     },
   };
 }

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { executeTool } from './index.js';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { execa } from 'execa';
+import { SANDBOX_HOME } from '../sandbox/index.js';
+import { executeTool, type ToolContext } from './index.js';
 import { isRunning } from '../../lib/process-state.js';
 import { makeWorkspace } from './test-workspace.js';
 
@@ -126,5 +130,27 @@ describe('execute_command', () => {
     const given = await executeTool({ ...ctx, env: { ONLY: 'this', PATH: process.env.PATH ?? '' } }, 'execute_command', { command: 'env' });
     expect(given.output).toContain('ONLY=this');
     expect(given.output).not.toContain('s3cr3t');
+  });
+});
+
+describe('the sandbox of execute_command', () => {
+  it('is required by type: running without one is the explicit value', async () => {
+    const { root, limits } = await makeWorkspace({ 'hello.txt': 'hi' });
+    // @ts-expect-error a context without a sandbox does not typecheck (tsc --noEmit fails if this line compiles)
+    const forgotten: ToolContext = { root, limits };
+    expect(forgotten.root).toBe(root);
+
+    const explicit = await executeTool({ root, limits, sandbox: 'unsandboxed' }, 'execute_command', { command: 'cat hello.txt; echo " $HOME"' });
+    expect(explicit).toEqual({ output: `exit code: 0\nhi ${os.homedir()}\n`, isError: false });
+  });
+
+  it('falls back to the default sandbox, never to none, for a context built around the type', async () => {
+    const { root, limits } = await makeWorkspace({ 'hello.txt': 'hi' });
+    // A working copy the sandbox user can read, as a real worktree is.
+    await execa('git', ['init', '-q'], { cwd: root });
+    await fs.chmod(root, 0o755);
+    const cast = { root, limits } as unknown as ToolContext;
+    const outcome = await executeTool(cast, 'execute_command', { command: 'cat hello.txt; echo " $HOME"' });
+    expect(outcome).toEqual({ output: `exit code: 0\nhi ${SANDBOX_HOME}\n`, isError: false });
   });
 });

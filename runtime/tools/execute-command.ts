@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeLimitsHit, runSandboxed, SandboxUnavailableError, type SandboxedRun } from '../sandbox/sandbox.js';
+import { describeLimitsHit, requireSandbox, runSandboxed, SandboxUnavailableError, type SandboxedRun } from '../sandbox/sandbox.js';
 import { minimalCommandEnv } from './command-env.js';
 import { runCommand } from './run-command.js';
 import type { ToolDefinition } from './types.js';
@@ -34,12 +34,15 @@ export const executeCommandTool: ToolDefinition<z.infer<typeof input>> = {
       maxOutputBytes: ctx.limits.maxOutputBytes,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     };
+    // The type requires a sandbox; a context built around it (a cast, plain JavaScript) still gets the default
+    // sandbox, never none.
+    const sandbox = requireSandbox(ctx.sandbox);
     let run: SandboxedRun;
-    if (ctx.sandbox === undefined || ctx.sandbox === 'unsandboxed') {
+    if (sandbox === 'unsandboxed') {
       run = await runCommand(command, runOptions);
     } else {
       try {
-        run = await runSandboxed(command, { ...runOptions, sandbox: ctx.sandbox, limits: ctx.limits });
+        run = await runSandboxed(command, { ...runOptions, sandbox, limits: ctx.limits });
       } catch (error) {
         if (error instanceof SandboxUnavailableError) return { output: error.message, isError: true };
         throw error;

@@ -21,6 +21,7 @@ export async function makeWorkspace(files: Record<string, string> = {}, limits: 
     await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await fs.writeFile(path.join(root, file), content);
   }
-  return { root, limits: { ...defaultToolLimits, ...limits } };
+  // The tools' own tests run commands straight on the host; the sandbox has its own tests (sandbox-escapes).
+  return { root, limits: { ...defaultToolLimits, ...limits }, sandbox: 'unsandboxed' };
 }
 

@@ -3,7 +3,7 @@
  * returns to the model, and how a tool is defined (a description and a zod input the model sees as JSON schema).
  */
 import type { z } from 'zod';
-import type { SandboxOptions } from '../sandbox/bubblewrap.js';
+import type { SandboxSetting } from '../sandbox/sandbox.js';
 
 /** Where a tool runs and how far it may go. One context per task workspace. */
 export type ToolContext = {
@@ -16,10 +16,10 @@ export type ToolContext = {
   env?: Record<string, string>;
   /**
    * How `execute_command` confines commands: bubblewrap with these options, or 'unsandboxed' to run them
-   * straight on the worker (only where that is explicitly allowed). Absent means unsandboxed too, for
-   * callers from before the sandbox; `requireSandbox` turns absent into the default sandbox.
+   * straight on the worker (only where the operator allowed it). Required, so no context forgets it: running
+   * without a sandbox is always this explicit value, never an omission.
    */
-  sandbox?: SandboxOptions | 'unsandboxed';
+  sandbox: SandboxSetting;
 };
 
 /** Bounds that keep one tool call from flooding the model's context or hanging the activity. */
