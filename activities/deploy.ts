@@ -16,6 +16,7 @@ import { CommitNotFoundError, checkoutCommit } from '../runtime/deploy/checkout-
 import { createDeployer } from '../runtime/deploy/create-deployer.js';
 import { DeployHttpError } from '../runtime/deploy/deploy-http-error.js';
 import { redactSecrets, tailOf, type DeployResult } from '../runtime/deploy/deployer.js';
+import { workspaceLayout } from '../runtime/workspace/layout.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 
@@ -94,7 +95,7 @@ export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | '
       if ('problem' in deployer) {
         result = { ok: false, status: 'failed', logTail: `[vibn] ${deployer.problem}` };
       } else {
-        const checkout = deploy.kind === 'command' && !input.workdir ? path.join(home, 'workspaces', projectId, 'deploys', row.id) : undefined;
+        const checkout = deploy.kind === 'command' && !input.workdir ? path.join(workspaceLayout(home, projectId).root, 'deploys', row.id) : undefined;
         try {
           if (checkout) await whileHeartbeating(() => checkoutCommit({ remoteUrl: project.repoUrl, branch: project.defaultBranch, commit, dir: checkout }));
           const workdir = checkout ?? input.workdir!;

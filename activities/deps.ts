@@ -1,3 +1,4 @@
+import type { DiskSetting } from '../runtime/workspace/project-disk.js';
 import type { Db } from '../db/client.js';
 import type { MailConfig } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,6 +22,8 @@ export type ActivityDeps = {
   toolContext: (workdir: string, project: { allowNetwork: boolean }) => CommandSetup;
   /** The SMTP server notifications are emailed through; absent (or without `smtpUrl`): no email is sent. */
   mail?: MailConfig;
+  /** Each project's disk: its size, or 'unbounded' where the operator opted out. Default: a bounded disk. */
+  disk?: DiskSetting;
 };
 
 /** What a worker decides for an agent command's context: its sandbox, and anything else it wants to set. */

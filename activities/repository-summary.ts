@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { workspaceLayout } from '../runtime/workspace/layout.js';
 import { listFilesAtRef, prepareWorkingCopy, readFileAtRef, type GitCredentials } from '../runtime/git/index.js';
 
 const MAX_FILES = 300;
@@ -7,7 +8,7 @@ const README_CHARS = 3_000;
 
 /** Where a project's read-only copy of its default branch lives, for context and the advisors' reading. */
 export function referenceCopyDir(home: string, projectId: string) {
-  return path.join(home, 'workspaces', projectId, 'reference');
+  return path.join(workspaceLayout(home, projectId).root, 'reference');
 }
 
 /**

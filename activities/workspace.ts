@@ -9,7 +9,7 @@ import { getConversation } from '../db/queries/conversations.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { withWorkspaceLock } from '../db/queries/workspace-lock.js';
 import { advisorConversations, agentSessions, projects } from '../db/schema.js';
-import { sweepIdleWorkspaces, touchWorkspace } from '../runtime/workspace/sweep.js';
+import { openWorkspace, sweepIdleWorkspaces } from '../runtime/workspace/sweep.js';
 import { detectChecks, runChecks } from '../runtime/checks.js';
 import { sandboxHealth } from '../runtime/sandbox/index.js';
 import type { SandboxHealth } from '../core/sandbox-missing.js';
@@ -39,7 +39,7 @@ export function requestWorkdir(home: string, projectId: string, conversationId: 
   return workspaceLayout(home, projectId).requestDir(conversationId);
 }
 
-export function createWorkspaceActivities({ db, home, toolContext }: Pick<ActivityDeps, 'db' | 'home' | 'toolContext'>) {
+export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<ActivityDeps, 'db' | 'home' | 'toolContext' | 'disk'>) {
   /** Runs the project's checks on the rebased work before it is pushed; a failure stops the push. */
   async function recheck(projectId: string, conversationId: string, workdir: string) {
     const [p] = await db.select({ allowNetwork: projects.allowNetwork }).from(projects).where(eq(projects.id, projectId));
@@ -85,7 +85,7 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
     async prepareWorkspace({ projectId, conversationId }: RequestRef) {
       const p = await project(projectId);
       const layout = workspaceLayout(home, projectId);
-      await touchWorkspace(home, projectId);
+      await openWorkspace(home, projectId, disk);
       const workdir = await whileHeartbeating(() =>
         withWorkspaceLock(db, projectId, async () => {
           await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials: await gitCredentials(db, projectId) });
@@ -98,6 +98,8 @@ export function createWorkspaceActivities({ db, home, toolContext }: Pick<Activi
     /** A task's own worktree, cut from the integration branch; for a conflict resolution, with the conflict in it. */
     async prepareTaskWorkspace({ projectId, conversationId, sessionId, taskId, resolveConflict }: TaskRef & { resolveConflict?: boolean }) {
       const layout = workspaceLayout(home, projectId);
+      // The host may have restarted since the request's first step: its disk is mounted again first.
+      await openWorkspace(home, projectId, disk);
       return whileHeartbeating(() =>
         withWorkspaceLock(db, projectId, async () => {
           const workdir = await ensureTaskWorktree(layout, conversationId, sessionId, taskId);

@@ -23,6 +23,7 @@ import { bundlerOptions, WORKFLOWS_PATH } from '../workers/worker.js';
 import { REPORT_PREFIX, type WorkerReport } from './load-report.js';
 import { findProcesses } from './load-sampler.js';
 import { freePort } from '../test/helpers/ports.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 const TASK_QUEUE = 'bench-load';
 
@@ -78,7 +79,7 @@ export async function startLoadStack(opts: { scenarios: Scenario[]; workers: num
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => console.error(`cleanup: ${(err as Error).message}`));
     stops.length = 0;
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   };
 
   try {

@@ -20,6 +20,7 @@ import { resolveTemporalCli } from '../temporal-config/temporal-cli.js';
 import { startDevServer } from '../temporal-config/dev-server.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
 import { createWorker } from '../workers/worker.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 export async function startBenchStack(scenarios: Scenario[], settings: RequestSettings) {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -74,7 +75,7 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
     async stop() {
       await app.close();
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
-      await fs.rm(home, { recursive: true, force: true });
+      await removeStateFolder(home);
     },
   };
 }

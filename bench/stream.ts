@@ -17,6 +17,7 @@ import { connectDatabase } from '../db/client.js';
 import { insertRequestConversation } from '../db/queries/conversation-views.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { loadConfig } from '../lib/config.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 const EVENTS = 2_000;
 const SUBSCRIBERS = [1, 50, 200];
@@ -147,7 +148,7 @@ async function main() {
     row(`polling every ${POLL_MS / 1000} s`, 1, got.map((s) => poll.arrived[s]! - committed[s]!), `${got.length}/${EVENTS}`);
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   }
 
   console.log(`\nLatency from commit to arrival, ${EVENTS} events appended one by one (${PACE_MS} ms apart), loopback, one process.\n`);

@@ -9,6 +9,7 @@ import { prepareWorkingCopy } from '../runtime/git/prepare-working-copy.js';
 import { listFilesAtRef } from '../runtime/git/read-tree.js';
 import { runGit } from '../runtime/git/run-git.js';
 import { createDemoRepository } from './create-demo-repo.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 const DEPLOY_SCRIPT = fileURLToPath(new URL('./deploy-site.mjs', import.meta.url));
 
@@ -16,7 +17,7 @@ let stateDir: string;
 beforeEach(async () => {
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-demo-'));
 });
-afterEach(() => fs.rm(stateDir, { recursive: true, force: true }));
+afterEach(() => removeStateFolder(stateDir));
 
 async function cloneDemo(): Promise<string> {
   const { remoteUrl } = await createDemoRepository({ stateDir });

@@ -17,6 +17,7 @@ import { advisorMemory, agentSessions, deploys } from '../db/schema.js';
 import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
@@ -85,7 +86,7 @@ describe('API fuzzing: no input makes the API fail or answer outside its error s
     await app?.close();
     await temporal?.connection.close();
     await database?.drop();
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   });
 
   /** A value of any shape: the wrong type for whatever field it lands in, often. */

@@ -16,6 +16,7 @@ import { startDevServer } from '../temporal-config/dev-server.js';
 import { ensureSystemPackages, TEST_PACKAGES } from '../scripts/system-packages.js';
 import { bundlerOptions, WORKFLOWS_PATH } from '../workers/worker.js';
 import { freePort } from './helpers/ports.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -62,6 +63,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await fs.rm(scratch, { recursive: true, force: true });
+    await removeStateFolder(scratch);
   };
 }

@@ -15,6 +15,7 @@ import { launchConsoleBrowser, type ConsoleBrowser } from './helpers/browser.js'
 import { processesIn } from './faults/processes.js';
 import { eventually } from './helpers/poll.js';
 import { freePort } from './helpers/ports.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 /** Whether anything accepts TCP connections on a loopback port. */
 function listening(port: number): Promise<boolean> {
@@ -55,7 +56,7 @@ describe('npm start, as the README says', () => {
   afterAll(async () => {
     await browser?.close();
     if (running) await stop(running).catch(() => undefined);
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   });
 
   const start = async (): Promise<Run> => {

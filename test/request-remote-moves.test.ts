@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGit } from '../runtime/git/run-git.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { oneTaskScenario } from './helpers/scenarios.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 describe('the remote branch moves while a request works', () => {
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
@@ -24,7 +25,7 @@ describe('the remote branch moves while a request works', () => {
     await runGit(dir, ['add', '-A']);
     await runGit(dir, ['commit', '--quiet', '-m', `Outside change: ${file}`]);
     await runGit(dir, ['push', '--quiet', 'origin', 'HEAD:main']);
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeStateFolder(dir);
   };
 
   const run = (text: string, meanwhile: () => Promise<void>) =>

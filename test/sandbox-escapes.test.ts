@@ -11,6 +11,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cgroupParents } from '../runtime/sandbox/cgroup.js';
+import { sandboxUser } from '../runtime/sandbox/sandbox-user.js';
+import { workspaceLayout } from '../runtime/workspace/layout.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
+import { openWorkspace } from '../runtime/workspace/sweep.js';
 import { defaultToolLimits, executeTool, minimalCommandEnv, type ToolContext, type ToolLimits } from '../runtime/tools/index.js';
 
 const cgroups = (await cgroupParents()) !== undefined;
@@ -44,10 +48,13 @@ describe('the command sandbox', () => {
 
   beforeAll(async () => {
     base = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-escapes-'));
-    worktree = path.join(base, 'project-a');
-    sibling = path.join(base, 'project-b');
+    // Two projects' workspaces as the product makes them: each its own mounted disk (nosuid, nodev), made
+    // writable for the sandbox user.
+    await openWorkspace(base, 'project-a');
+    await openWorkspace(base, 'project-b');
+    worktree = path.join(workspaceLayout(base, 'project-a').root, 'tasks', 't1');
+    sibling = workspaceLayout(base, 'project-b').root;
     await fs.mkdir(path.join(worktree, 'pkg'), { recursive: true });
-    await fs.mkdir(sibling);
     await fs.writeFile(path.join(sibling, 'secret.txt'), 'project b secret');
     await fs.writeFile(path.join(worktree, 'pkg/package.json'), JSON.stringify({ name: 'tiny', version: '1.0.0', scripts: { test: 'node --test' } }));
     await fs.writeFile(path.join(worktree, 'pkg/add.test.js'), "require('node:test')('adds', () => require('node:assert').equal(1 + 1, 2));\n");
@@ -60,7 +67,7 @@ describe('the command sandbox', () => {
 
   afterAll(async () => {
     server.close();
-    await fs.rm(base, { recursive: true, force: true });
+    await removeStateFolder(base);
     await Promise.all(escapes.map((file) => fs.rm(file, { force: true })));
   });
 
@@ -79,12 +86,13 @@ describe('the command sandbox', () => {
     expect(outcome.output).toContain('# pass 1');
     expect(outcome.output).toContain('?? made.txt');
     const stat = await fs.stat(path.join(worktree, 'made.txt'));
-    expect(stat.uid).toBe(process.getuid?.());
+    // Owned on the host by the unprivileged sandbox user (VIBN's own user where VIBN is not root).
+    expect(stat.uid).toBe(sandboxUser()?.uid ?? process.getuid?.());
   });
 
   it('cannot write outside the worktree', async () => {
     const name = `vibn-escape-${randomUUID()}`;
-    escapes.push(path.join(base, name), path.join(os.tmpdir(), name), path.join('/usr', name), path.join(os.homedir(), name));
+    escapes.push(path.join(path.dirname(worktree), name), path.join(os.tmpdir(), name), path.join('/usr', name), path.join(os.homedir(), name));
     const outcome = await run(`echo x > ../${name}; echo x > /usr/${name}; echo x > $HOME/../${name}; echo x > ${os.homedir()}/${name}; echo x > /tmp/${name} && echo tmp-ok`);
     expect(outcome.output).toContain('tmp-ok'); // the sandbox's own /tmp, not the host's
     for (const file of escapes) expect(await exists(file)).toBe(false);
@@ -106,7 +114,7 @@ describe('the command sandbox', () => {
   it("cannot read another project's files, the worker's home, or host secrets", async () => {
     const outcome = await run(`cat ../project-b/secret.txt; cat ${sibling}/secret.txt; ls ..; ls /root; ls ${os.homedir()}; cat /etc/shadow`);
     expect(outcome.output).not.toContain('project b secret');
-    expect(outcome.output).toMatch(/^project-a$/m);
+    expect(outcome.output).toMatch(/^t1$/m);
     expect(outcome.output).toContain('/etc/shadow: No such file or directory');
   });
 
@@ -119,7 +127,7 @@ describe('the command sandbox', () => {
   });
 
   it('does not follow a .git symlink left by an earlier command to a host folder', async () => {
-    const plain = path.join(base, 'project-c');
+    const plain = path.join(workspaceLayout(base, 'project-a').root, 'tasks', 't2');
     await fs.mkdir(plain);
     const ctx = { ...context(), root: plain };
     await executeTool(ctx, 'execute_command', { command: 'ln -s /etc/ssl .git' });

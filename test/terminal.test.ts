@@ -13,6 +13,7 @@ import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/poll.js';
 import { connectTestClient } from './helpers/temporal.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 type Frame = { type: string; data?: string; cwd?: string; code?: string | number | null; message?: string };
 
@@ -129,7 +130,7 @@ describe('the terminal: a sandboxed shell in the project workspace over WebSocke
     for (const app of apps) await app.close();
     await temporal?.connection.close();
     await database?.drop();
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   });
 
   it("runs commands in the project's own terminal worktree, detached at the default branch", async () => {

@@ -10,15 +10,16 @@ import { withWorkspaceLock } from '../../db/queries/workspace-lock.js';
 import { prepareWorkingCopy } from '../../runtime/git/index.js';
 import { ensureTerminalWorktree, hasTerminalWorktree, terminalDir } from '../../runtime/terminal/terminal-worktree.js';
 import { workspaceLayout } from '../../runtime/workspace/layout.js';
-import { touchWorkspace } from '../../runtime/workspace/sweep.js';
+import type { DiskSetting } from '../../runtime/workspace/project-disk.js';
+import { openWorkspace, touchWorkspace } from '../../runtime/workspace/sweep.js';
 
 type Project = { id: string; repoUrl: string; defaultBranch: string };
 
 /** The terminal's folder, made on first use; an existing one is used as the founder left it. */
-export async function openTerminalWorkspace(deps: { db: Db; home: string }, project: Project): Promise<{ dir: string; repo: string }> {
+export async function openTerminalWorkspace(deps: { db: Db; home: string; disk?: DiskSetting }, project: Project): Promise<{ dir: string; repo: string }> {
   const layout = workspaceLayout(deps.home, project.id);
-  // Marks the workspace as in use, so the idle sweep does not remove it from under the shell.
-  await touchWorkspace(deps.home, project.id);
+  // Mounts the project's disk, and marks the workspace as in use so the idle sweep leaves it alone.
+  await openWorkspace(deps.home, project.id, deps.disk);
   const dir = await withWorkspaceLock(deps.db, project.id, async () => {
     if (await hasTerminalWorktree(layout)) return terminalDir(layout);
     await prepareWorkingCopy({

@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runGit } from './run-git.js';
+import { removeStateFolder } from '../workspace/project-disk.js';
 
 /** Collects temporary folders and removes them all at the end of a test. */
 export class TempDirs {
@@ -18,7 +19,7 @@ export class TempDirs {
   }
 
   async removeAll(): Promise<void> {
-    await Promise.all(this.dirs.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
+    await Promise.all(this.dirs.splice(0).map((d) => removeStateFolder(d)));
   }
 }
 

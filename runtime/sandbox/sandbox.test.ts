@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { defaultToolLimits } from '../tools/types.js';
 import { makeWorkspace } from '../tools/test-workspace.js';
+import { grantToSandboxUser, sandboxUser } from './sandbox-user.js';
 import {
   assertSandboxReady,
   describeLimitsHit,
@@ -35,7 +36,8 @@ describe('sandbox', () => {
 
   it('runs the command under prlimit inside bwrap', () => {
     const argv = wrapCommand({ worktree: '/w', sandbox: {}, limits: { cpuSeconds: 5, memoryBytes: 1, addressSpaceBytes: 2048, maxProcesses: 9 } });
-    expect(argv[0]).toBe('bwrap');
+    // As root, bwrap is started as the unprivileged sandbox user.
+    expect(argv.slice(0, argv.indexOf('bwrap') + 1)).toEqual(sandboxUser() ? ['setpriv', `--reuid=${sandboxUser()!.uid}`, `--regid=${sandboxUser()!.gid}`, '--clear-groups', '--inh-caps=-all', '--', 'bwrap'] : ['bwrap']);
     expect(argv.slice(argv.indexOf('prlimit') - 1)).toEqual(['--', 'prlimit', '--cpu=5:10', '--as=2048', '--nproc=9', '--core=0', '--']);
   });
 
@@ -50,6 +52,7 @@ describe('sandbox', () => {
 
   it('runs as nobody with its own HOME, and writes land in the worktree', async () => {
     const { root } = await makeWorkspace({ 'a.txt': 'hello' });
+    await grantToSandboxUser(root);
     const run = await runSandboxed('id -u; echo "$HOME"; cat a.txt; echo made > b.txt', {
       cwd: root,
       env: { PATH: '/usr/bin:/bin' },
@@ -60,6 +63,8 @@ describe('sandbox', () => {
     });
     expect(run).toMatchObject({ exitCode: 0, output: '65534\n/home/sandbox\nhello' });
     expect(await fs.readFile(`${root}/b.txt`, 'utf8')).toBe('made\n');
+    // Made by the sandbox, owned on the host by the unprivileged sandbox user, never by root.
+    expect((await fs.stat(`${root}/b.txt`)).uid).toBe(sandboxUser()?.uid ?? process.getuid!());
     expect(run.limitsHit).toEqual({ memory: false, processes: false, cpu: false });
   });
 

@@ -12,6 +12,7 @@ import { runCommand, type CommandRun, type RunCommandOptions } from '../tools/ru
 import type { ToolLimits } from '../tools/types.js';
 import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewrap.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
+import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
 
 /** The setting a worker's config reads to run commands without a sandbox, named in our refusals. */
@@ -77,8 +78,11 @@ export async function sandboxHealth(setting: SandboxSetting): Promise<SandboxHea
 async function probe(bwrapPath: string): Promise<BubblewrapStatus> {
   const worktree = await fsp.mkdtemp(path.join(os.tmpdir(), 'vibn-sandbox-probe-'));
   try {
-    const args = bubblewrapArgs({ worktree, options: {}, hostLinks: hostLinks() });
-    const result = await execa(bwrapPath, [...args, '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+    // Started as the sandbox user, like every real command: the probe fails where theirs would.
+    await fsp.chmod(worktree, 0o755);
+    if (!findExecutable(bwrapPath)) return { available: false, reason: `${bwrapPath} was not found` };
+    const [file, ...args] = [...asSandboxUser(), bwrapPath, ...bubblewrapArgs({ worktree, options: {}, hostLinks: hostLinks() })];
+    const result = await execa(file!, [...args, '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
     if (result.exitCode === 0) return { available: true };
     if ('code' in result && result.code === 'ENOENT') return { available: false, reason: `${bwrapPath} was not found` };
     const said = typeof result.stderr === 'string' ? result.stderr.trim() : '';
@@ -98,6 +102,19 @@ export async function assertSandboxReady(setting: SandboxSetting): Promise<void>
   if (setting === 'unsandboxed') return;
   const status = await detectBubblewrap(setting.bwrapPath);
   if (!status.available) throw new SandboxUnavailableError(status.reason);
+}
+
+/** Whether `file` names an executable, as a path or on PATH (the started program is setpriv, not bwrap). */
+function findExecutable(file: string): boolean {
+  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '/usr/bin:/bin').split(':').map((dir) => path.join(dir, file));
+  return candidates.some((candidate) => {
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return fs.statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 let linksOnce: Record<string, string> | undefined;
@@ -135,13 +152,15 @@ export type WrapCommandInput = {
 };
 
 /**
- * The argv that runs a program in the sandbox under rlimits: append the program and its arguments. prlimit
- * runs inside, so bwrap itself is not bound by the limits and RLIMIT_NPROC counts only the sandbox's
- * processes (where it counts at all: the kernel exempts root, see cgroup.ts). No core files either.
+ * The argv that runs a program in the sandbox under rlimits: append the program and its arguments. bwrap is
+ * started as the sandbox user (when VIBN is root), so the sandbox is never host root. prlimit runs inside,
+ * so bwrap itself is not bound by the limits and RLIMIT_NPROC counts only the sandbox's processes. No core
+ * files either.
  */
 export function wrapCommand({ worktree, sandbox, limits, prefix = [] }: WrapCommandInput): string[] {
   return [
     ...prefix,
+    ...asSandboxUser(),
     sandbox.bwrapPath ?? 'bwrap',
     ...bubblewrapArgs({ worktree, options: sandbox, hostLinks: hostLinks(), gitDirIsSymlink: isSymlink(path.join(worktree, '.git')) }),
     '--',

@@ -1,8 +1,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { workspaceLayout } from './layout.js';
+import { makeWorkspacesPassable, workspaceLayout, workspacesDir } from './layout.js';
+import { DEFAULT_DISK_BYTES, ensureProjectDisk, type DiskSetting } from './project-disk.js';
 
 const LAST_USED = '.last-used';
+
+/**
+ * Gets a project's workspace ready for use: its disk mounted (made on first use) and the folders above it
+ * passable by the sandbox user, then marked as in use. Every path that writes a workspace starts here.
+ */
+export async function openWorkspace(home: string, projectId: string, disk: DiskSetting = { bytes: DEFAULT_DISK_BYTES }) {
+  makeWorkspacesPassable(home);
+  const { root } = workspaceLayout(home, projectId);
+  await ensureProjectDisk(home, root, projectId, disk, path.join(home, 'workspaces', projectId));
+  await touchWorkspace(home, projectId);
+}
 
 /** Marks a project's workspace as in use now; the sweep measures idleness from this mark. */
 export async function touchWorkspace(home: string, projectId: string) {
@@ -17,7 +29,7 @@ export async function touchWorkspace(home: string, projectId: string) {
  * `busy` (a request still running) are never touched. Returns the projects swept.
  */
 export async function sweepIdleWorkspaces(home: string, idleMs: number, busy: ReadonlySet<string>, now = Date.now()): Promise<string[]> {
-  const dir = path.join(home, 'workspaces');
+  const dir = workspacesDir(home);
   const projects = await fs.readdir(dir).catch(() => [] as string[]);
   const swept: string[] = [];
   for (const projectId of projects) {

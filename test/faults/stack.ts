@@ -26,6 +26,7 @@ import { freePort } from '../helpers/ports.js';
 import { ADMIN_TOKEN } from '../helpers/stream-client.js';
 import { isRunning } from '../../lib/process-state.js';
 import { childrenOf, waitUntilGone } from './processes.js';
+import { removeStateFolder } from '../../runtime/workspace/project-disk.js';
 
 export const NAMESPACE = 'default';
 export { ADMIN_TOKEN };
@@ -205,7 +206,7 @@ export class FaultStack {
     await this.connection.close().catch(() => undefined);
     if (this.temporalProcess && (await isRunning(this.temporalProcess.pid!))) await stopProcess(this.temporalProcess, 5_000);
     await this.pg.stop().catch(() => undefined);
-    if (!process.env.FAULTS_KEEP) await fs.rm(this.scratch, { recursive: true, force: true });
+    if (!process.env.FAULTS_KEEP) await removeStateFolder(this.scratch);
   }
 }
 

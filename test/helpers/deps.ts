@@ -8,6 +8,7 @@ import { DEFAULT_PRICES } from '../../llm/pricing.js';
 import { ScriptedProvider } from '../../llm/scripted-provider.js';
 import { sandboxFor } from '../../runtime/workspace/sandbox-context.js';
 import { productLogger } from './logs.js';
+import { removeStateFolder } from '../../runtime/workspace/project-disk.js';
 
 /** Activity dependencies for a test: its database, a scripted provider on its scenarios, a fresh state folder. */
 export async function testDeps(
@@ -25,6 +26,6 @@ export async function testDeps(
     // Agent commands in tests run in the same bubblewrap sandbox as in production.
     toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, false, project) }),
     ...overrides,
-    cleanup: () => fs.rm(home, { recursive: true, force: true }),
+    cleanup: () => removeStateFolder(home),
   };
 }
