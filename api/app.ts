@@ -25,7 +25,9 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { streamRoutes } from './stream/routes.js';
 import { consoleRoutes, sendConsolePage, wantsConsolePage } from './console.js';
 import { terminalRoutes } from './terminal/routes.js';
+import { revocationWatch } from './revocation-watch.js';
 import { ticketIssuer } from './tickets.js';
+import { RecentTokens } from './wrong-token-limit.js';
 
 export type AppDeps = {
   pool: pg.Pool;
@@ -98,9 +100,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     if (req.headers.upgrade && reply.statusCode >= 400) req.raw.socket?.destroy();
   });
-  const tickets = ticketIssuer(deps.adminToken);
+  const tickets = ticketIssuer(deps.db, deps.adminToken);
+  const recentTokens = new RecentTokens();
+  // Closes the sockets of a revoked token; shared by the token routes, the stream and the terminal.
+  const revocations = revocationWatch(deps.db, deps.logger);
+  app.addHook('onClose', async () => revocations.close());
   // Once CORS has loaded, so its headers are on a 401 too (a browser could not read the refusal otherwise).
-  app.after(() => registerAuth(app, { ...deps, tickets }));
+  app.after(() => registerAuth(app, { ...deps, tickets, recentTokens }));
   // In a plugin, so the rate limit and the OpenAPI document (registered above) see every route as it is added.
   void app.register(async (api) => {
     // Once for every WebSocket route (the stream, the terminal): each registration would answer every upgrade.
@@ -111,15 +117,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     memoryRoutes(api, deps);
     eventRoutes(api, deps);
     projectRoutes(api, deps);
-    tokenRoutes(api, { ...deps, tickets });
+    tokenRoutes(api, { ...deps, tickets, revocations, recentTokens });
     requestRoutes(api, deps);
     conversationRoutes(api, deps);
     deployRoutes(api, deps);
     findingRoutes(api, deps);
     notificationRoutes(api, deps);
     webhookRoutes(api, deps);
-    streamRoutes(api, deps, { authorize: conversationReader(deps.db) });
-    if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, idleMs: deps.terminalIdleMs });
+    streamRoutes(api, { ...deps, revocations }, { authorize: conversationReader(deps.db) });
+    if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, idleMs: deps.terminalIdleMs, revocations });
   });
   if (deps.consoleDir) consoleRoutes(app, deps.consoleDir);
   return app;

@@ -5,16 +5,21 @@
  * `requireAdmin`) as soon as they know which project a resource belongs to.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.js';
+import { tokenIdOf } from '../db/queries/access-tokens.js';
 import { getConversationHead } from '../db/queries/conversation-views.js';
 import { findProjectByTokenHash } from '../db/queries/projects.js';
 import { ApiError } from './errors.js';
 import { CONSOLE_WILDCARD } from './console.js';
 import type { TicketIssuer } from './tickets.js';
+import { DEFAULT_WRONG_TOKEN_LIMIT_PER_MINUTE, type RecentTokens, WrongTokenLimit } from './wrong-token-limit.js';
 
-/** The caller a valid bearer token names. */
-export type Principal = { kind: 'admin' } | { kind: 'project'; projectId: string };
+/**
+ * The caller a valid bearer token (or a ticket) names. A project's `tokenId` says which of its tokens, so a
+ * socket or a ticket ends with that token (revocation-watch.ts).
+ */
+export type Principal = { kind: 'admin' } | { kind: 'project'; projectId: string; tokenId: string };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,12 +65,42 @@ function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Adds the hook that authenticates every request to a bearer route, answering 401 for no or a bad token. */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: string; tickets: TicketIssuer }) {
+/**
+ * Adds the hook that authenticates every request to a bearer route, answering 401 for no or a bad token, and
+ * 429 for a wrong one from an address that sent `wrongTokenLimitPerMinute` wrong ones this minute.
+ */
+export function registerAuth(
+  app: FastifyInstance,
+  deps: {
+    db: Db;
+    adminToken: string;
+    tickets: TicketIssuer;
+    /** Shared with the token routes, which add each token they issue. */
+    recentTokens: RecentTokens;
+    http?: { wrongTokenLimitPerMinute?: number };
+  },
+): void {
   if (deps.adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
   const adminHash = hashToken(deps.adminToken);
+  const wrong = new WrongTokenLimit(deps.http?.wrongTokenLimitPerMinute ?? DEFAULT_WRONG_TOKEN_LIMIT_PER_MINUTE);
+  const { recentTokens } = deps;
+
+  /** Answers 429 when the address is over its limit of wrong attempts. */
+  const refuseIfLimited = (req: FastifyRequest, reply: FastifyReply) => {
+    const wait = wrong.retryAfter(req.ip);
+    if (wait === 0) return;
+    reply.header('retry-after', String(wait));
+    req.log.warn('request refused: too many wrong tokens from this address');
+    throw new ApiError(429, 'rate_limited', `Too many wrong tokens from this address; try again in ${wait} s`, 'authorization');
+  };
+  /** Counts a wrong attempt; the one that reaches the limit is still answered 401, the next ones 429. */
+  const wrongAttempt = (req: FastifyRequest, error: ApiError) => {
+    wrong.record(req.ip);
+    return error;
+  };
+
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     // A CORS preflight carries no credentials by design; it reaches no handler.
     if (req.method === 'OPTIONS') return;
     // The matched route's pattern, so no spelling of the URL slips past; the raw path for unknown routes.
@@ -76,10 +111,21 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: s
     const token = bearerOf(req.headers.authorization);
     const ticket = (req.query as { ticket?: unknown } | undefined)?.ticket;
     if (!token && typeof ticket === 'string' && TICKET_ROUTES.has(routePath)) {
-      const principal = deps.tickets.verify(ticket);
-      if (!principal) throw unauthorized('invalid_ticket', 'The stream ticket is not valid or has expired; ask POST /api/stream/tickets for a new one');
-      req.principal = principal;
-      return;
+      // A ticket this API signed is never a guess: only forged ones are limited, so an honest client whose
+      // ticket expired or was used is told so, and is not locked out for asking again.
+      if (!deps.tickets.signed(ticket)) refuseIfLimited(req, reply);
+      const redeemed = await deps.tickets.redeem(ticket);
+      if (redeemed.ok) {
+        req.principal = redeemed.principal;
+        return;
+      }
+      if (redeemed.reason === 'forged') throw wrongAttempt(req, unauthorized('invalid_ticket', 'The stream ticket is not valid; ask POST /api/stream/tickets for a new one'));
+      throw unauthorized(
+        'invalid_ticket',
+        redeemed.reason === 'expired'
+          ? 'The stream ticket has expired; ask POST /api/stream/tickets for a new one'
+          : 'The stream ticket was already used (a ticket opens one connection), or the token it was issued for was revoked; ask POST /api/stream/tickets for a new one',
+      );
     }
     if (!token) throw unauthorized('unauthorized', 'Send Authorization: Bearer <token>, the admin token or the project token');
     const hash = hashToken(token);
@@ -87,14 +133,18 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; adminToken: s
       req.principal = { kind: 'admin' };
       return;
     }
+    // Over the limit, only a token valid here lately is still looked up; anything else is a guess.
+    if (!recentTokens.has(hash)) refuseIfLimited(req, reply);
     // The database compares digests, never the token itself, so its timing tells nothing about a token.
     const project = await findProjectByTokenHash(deps.db, hash);
     if (project && sameDigest(hash, project.tokenHash)) {
-      req.principal = { kind: 'project', projectId: project.id };
+      recentTokens.add(hash);
+      req.principal = { kind: 'project', projectId: project.id, tokenId: tokenIdOf(project.tokenHash) };
       return;
     }
+    recentTokens.delete(hash);
     req.log.info('request refused: unknown bearer token');
-    throw unauthorized('invalid_token', 'The bearer token is not valid (revoked, or never issued)');
+    throw wrongAttempt(req, unauthorized('invalid_token', 'The bearer token is not valid (revoked, or never issued)'));
   });
 }
 

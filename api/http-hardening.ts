@@ -16,6 +16,8 @@ export type HttpSettings = {
   corsOrigins?: string[];
   /** Requests per caller (token, or IP without one) per minute. */
   rateLimitPerMinute?: number;
+  /** Wrong tokens and forged tickets an address may send per minute before its next ones get 429 (auth.ts). */
+  wrongTokenLimitPerMinute?: number;
 };
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;

@@ -37,9 +37,9 @@ describe('admin token', () => {
 
   it('parses the hardening settings, refusing short tokens and origins with paths', () => {
     const config = loadConfig({ VIBN_CORS_ORIGINS: 'https://a.example, http://localhost:5173', RATE_LIMIT_PER_MINUTE: '60', TEMPORAL_UI_PORT: '9000' });
-    expect(config.http).toEqual({ corsOrigins: ['https://a.example', 'http://localhost:5173'], rateLimitPerMinute: 60 });
+    expect(config.http).toEqual({ corsOrigins: ['https://a.example', 'http://localhost:5173'], rateLimitPerMinute: 60, wrongTokenLimitPerMinute: 20 });
     expect(config.temporal.uiUrl).toBe('http://127.0.0.1:9000');
-    expect(loadConfig({}).http).toEqual({ corsOrigins: [], rateLimitPerMinute: 600 });
+    expect(loadConfig({}).http).toEqual({ corsOrigins: [], rateLimitPerMinute: 600, wrongTokenLimitPerMinute: 20 });
     expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example/' }).temporal.uiUrl).toBe('https://temporal.example');
     expect(() => loadConfig({ VIBN_ADMIN_TOKEN: 'short' })).toThrow(/VIBN_ADMIN_TOKEN/);
     expect(() => loadConfig({ VIBN_CORS_ORIGINS: 'https://a.example/app' })).toThrow(/VIBN_CORS_ORIGINS/);

@@ -46,6 +46,7 @@ const envSchema = z.object({
       .optional(),
   ),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  WRONG_TOKEN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
   VIBN_DEMO_PORT: port.default(3001),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -110,8 +111,11 @@ export type Config = {
   api: { host: string; port: number };
   /** The API's admin bearer token; `npm start` generates one when unset, `npm run api` requires it. */
   adminToken?: string;
-  /** Browser origins allowed to call the API (none: same-origin only), and requests per token per minute. */
-  http: { corsOrigins: string[]; rateLimitPerMinute: number };
+  /**
+   * Browser origins allowed to call the API (none: same-origin only), requests per token per minute, and wrong
+   * tokens per address per minute.
+   */
+  http: { corsOrigins: string[]; rateLimitPerMinute: number; wrongTokenLimitPerMinute: number };
   /** Run agent commands without bubblewrap: only for machines that cannot have it, and said loudly. */
   unsandboxed: boolean;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
@@ -225,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     api: { host: e.HOST, port: e.PORT },
     adminToken: e.VIBN_ADMIN_TOKEN,
-    http: { corsOrigins: e.VIBN_CORS_ORIGINS ?? [], rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
+    http: { corsOrigins: e.VIBN_CORS_ORIGINS ?? [], rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE, wrongTokenLimitPerMinute: e.WRONG_TOKEN_LIMIT_PER_MINUTE },
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',

@@ -83,8 +83,8 @@ describe('API for the web console', () => {
 
     it('refuses a forged, tampered or expired ticket, and a ticket on a route that takes none', async () => {
       const good = (await call('POST', '/api/stream/tickets')).body.ticket as string;
-      const forged = ticketIssuer('some-other-admin-token-0123456789').issue({ kind: 'admin' }).ticket;
-      const expired = ticketIssuer(TEST_ADMIN_TOKEN, { now: () => Date.now() - 120_000 }).issue({ kind: 'admin' }).ticket;
+      const forged = ticketIssuer(database.db, 'some-other-admin-token-0123456789').issue({ kind: 'admin' }).ticket;
+      const expired = ticketIssuer(database.db, TEST_ADMIN_TOKEN, { now: () => Date.now() - 120_000 }).issue({ kind: 'admin' }).ticket;
       const [body, signature] = good.split('.');
       const tampered = `${Buffer.from(JSON.stringify({ k: 'admin', e: Date.now() + 3_600_000 })).toString('base64url')}.${signature}`;
       for (const ticket of [forged, expired, tampered, `${body}.`, 'x'.repeat(600)]) {

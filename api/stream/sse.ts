@@ -1,7 +1,9 @@
 /**
  * `GET /api/conversations/:id/stream`: the same live stream as Server-Sent Events, for clients that cannot
  * hold a WebSocket. Each event is `id: <seq>`, `event: <kind>`, `data: <envelope JSON>`; a browser's
- * EventSource resumes by itself with `Last-Event-ID`, and `?after=<seq>` does the same by hand.
+ * EventSource resumes by itself with `Last-Event-ID`, and `?after=<seq>` does the same by hand; a stream
+ * opened with a ticket resumes on a new ticket (a ticket opens one connection). A stream whose project token
+ * is revoked gets `event: token_revoked` with an error body and ends.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -10,7 +12,9 @@ import { parseEvent } from '../../core/events.js';
 import type { Db } from '../../db/client.js';
 import { ApiError, parseInput } from '../errors.js';
 import { checkAccess, conversationId, drainedWithin, STREAM_DEFAULTS, type StreamOptions } from './access.js';
+import type { RevocationWatch } from '../revocation-watch.js';
 import type { EventHub } from './event-hub.js';
+import { REVOKED_MESSAGE } from './websocket.js';
 
 const params = z.object({ id: conversationId });
 const seqText = z
@@ -22,7 +26,7 @@ const query = z.object({ after: seqText.optional() });
 const headers = z.object({ 'last-event-id': seqText.optional() });
 
 /** Registers the SSE route; returns a function that ends every open stream (the app calls it on close). */
-export function sseStreamRoute(app: FastifyInstance, deps: { db: Db; hub: EventHub; options: StreamOptions }) {
+export function sseStreamRoute(app: FastifyInstance, deps: { db: Db; hub: EventHub; revocations: RevocationWatch; options: StreamOptions }) {
   const maxBuffered = deps.options.maxBufferedBytes ?? STREAM_DEFAULTS.maxBufferedBytes;
   const heartbeatMs = deps.options.sseHeartbeatMs ?? STREAM_DEFAULTS.sseHeartbeatMs;
   const slowMs = deps.options.slowClientTimeoutMs ?? STREAM_DEFAULTS.slowClientTimeoutMs;
@@ -53,7 +57,12 @@ export function sseStreamRoute(app: FastifyInstance, deps: { db: Db; hub: EventH
       ended: () => res.end(),
     });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+    const unwatch = deps.revocations.watch(req.principal, () => {
+      sub.close();
+      if (!res.writableEnded) res.end(`event: token_revoked\ndata: ${JSON.stringify({ error: { code: 'token_revoked', message: REVOKED_MESSAGE } })}\n\n`);
+    });
     res.on('close', () => {
+      unwatch();
       clearInterval(heartbeat);
       sub.close();
       streams.delete(res);

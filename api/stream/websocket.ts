@@ -11,7 +11,8 @@
  * and resumes by subscribing with the last seq it has; so does one whose API process restarted. An error
  * `stream_interrupted` (503) for a conversation says Postgres could not be read (while subscribing, or for
  * minutes on end: the hub retries a failing read first): the client subscribes again, after a pause, with
- * the last seq it has.
+ * the last seq it has. A socket opened with a project token that is then revoked gets an error `token_revoked`
+ * (401) and is closed with 4401: asking for a new ticket with that token fails too.
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -19,12 +20,18 @@ import { z } from 'zod';
 import { parseEvent } from '../../core/events.js';
 import type { Db } from '../../db/client.js';
 import { afterSeq, checkAccess, conversationId, drainedWithin, STREAM_DEFAULTS, type StreamOptions } from './access.js';
+import type { RevocationWatch } from '../revocation-watch.js';
 import type { EventHub } from './event-hub.js';
 import type { Subscription } from './subscription.js';
 
 /** Close code for a client whose unread data passed the bound. */
 export const TOO_SLOW_CLOSE_CODE = 4008;
 export const TOO_SLOW_REASON = 'too slow, resume from your last seq';
+/** Close code for a socket whose token was revoked or reissued. */
+export const REVOKED_CLOSE_CODE = 4401;
+export const REVOKED_REASON = 'token revoked';
+/** What a revoked stream is told, on the WebSocket and on SSE alike. */
+export const REVOKED_MESSAGE = 'This stream was closed because the access token it was opened with was revoked; sign in again with a current token';
 
 /** A frame the client may send. */
 export const clientFrame = z.discriminatedUnion('type', [
@@ -38,7 +45,7 @@ const MAX_FRAME_BYTES = 4 * 1024;
 
 type ErrorFrame = { type: 'error'; code: string; status: number; message: string; conversationId?: string };
 
-export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: EventHub; options: StreamOptions }) {
+export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: EventHub; revocations: RevocationWatch; options: StreamOptions }) {
   const maxSubscriptions = deps.options.maxSubscriptions ?? STREAM_DEFAULTS.maxSubscriptions;
   const maxBuffered = deps.options.maxBufferedBytes ?? STREAM_DEFAULTS.maxBufferedBytes;
   const pingMs = deps.options.pingIntervalMs ?? STREAM_DEFAULTS.pingIntervalMs;
@@ -63,6 +70,13 @@ export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: 
     }, pingMs);
     socket.on('pong', () => {
       missedPongs = 0;
+    });
+    const unwatch = deps.revocations.watch(req.principal, () => {
+      error({ code: 'token_revoked', status: 401, message: REVOKED_MESSAGE });
+      // Subscriptions stop now, not when the close handshake ends: nothing more is read for this token.
+      open = false;
+      for (const id of [...subs.keys()]) drop(id);
+      socket.close(REVOKED_CLOSE_CODE, REVOKED_REASON);
     });
 
     const drop = (id: string) => {
@@ -137,6 +151,7 @@ export function websocketStreamRoute(app: FastifyInstance, deps: { db: Db; hub: 
     });
     socket.on('close', () => {
       open = false;
+      unwatch();
       clearInterval(heartbeat);
       for (const id of [...subs.keys()]) drop(id);
     });

@@ -38,6 +38,7 @@ export type TerminalErrorCode =
   | 'too_many_terminals'
   | 'sandbox_unavailable'
   | 'workspace_unavailable'
+  | 'token_revoked'
   | 'internal';
 
 export type ServerFrame =
@@ -52,6 +53,8 @@ export const CLOSE = {
   idle: 4000,
   /** The project already has its maximum of open terminals. */
   tooMany: 4029,
+  /** The token the terminal was opened with was revoked or reissued: the shell and all it started are killed. */
+  revoked: 4401,
   /** The shell could not be started (see the error frame sent just before). */
   unavailable: 4500,
 } as const;

@@ -17,6 +17,7 @@ import { TERMINAL_CWD } from '../../runtime/terminal/terminal-worktree.js';
 import { sandboxFor } from '../../runtime/workspace/sandbox-context.js';
 import { requireAccess } from '../auth.js';
 import { parseInput } from '../errors.js';
+import type { RevocationWatch } from '../revocation-watch.js';
 import { requireProject, uuidParam } from '../routes/projects.js';
 import { CLOSE, terminalQuery } from './protocol.js';
 import { terminalConnection, type TerminalLimits } from './terminal-connection.js';
@@ -35,6 +36,8 @@ export type TerminalDeps = {
   maxPerProject?: number;
   /** Unsent output above which a terminal's PTY is paused; default 1 MiB. */
   maxBufferedBytes?: number;
+  /** Ends a terminal when the token it was opened with is revoked. */
+  revocations: RevocationWatch;
 };
 
 export const TERMINAL_DEFAULTS = { idleMs: 15 * 60_000, maxPerProject: 3, maxBufferedBytes: 1024 * 1024 } as const;
@@ -89,7 +92,14 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
         return conn.fail('too_many_terminals', `This project already has ${registry.maxPerProject} terminals open; close one first.`, CLOSE.tooMany);
       }
       slot.attach(conn);
-      conn.onEnded(() => slot.release());
+      // Watched from the upgrade on, so a revocation while the shell starts ends it too (open() checks conn.open).
+      const unwatch = deps.revocations.watch(req.principal, () =>
+        conn.fail('token_revoked', 'This terminal was closed because the access token it was opened with was revoked. Sign in again with a current token.', CLOSE.revoked),
+      );
+      conn.onEnded(() => {
+        unwatch();
+        slot.release();
+      });
       log.info('terminal opening');
       void open(conn, project, size, log);
     },
