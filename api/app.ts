@@ -1,3 +1,4 @@
+import type { DiskSetting } from '../runtime/workspace/project-disk.js';
 import type { Client, Connection } from '@temporalio/client';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -56,6 +57,8 @@ export type AppDeps = {
   consoleDir?: string;
   /** Run terminal shells without bubblewrap (only where the operator said VIBN_UNSANDBOXED=1). */
   unsandboxed?: boolean;
+  /** Each project's disk, mounted before a terminal opens; default: bounded (DEFAULT_DISK_BYTES). */
+  disk?: DiskSetting;
   /** Where bwrap is, for /health's sandbox check (default: `bwrap` on PATH). */
   bwrapPath?: string;
   /** A terminal with neither input nor output for this long is closed. */
@@ -125,7 +128,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     notificationRoutes(api, deps);
     webhookRoutes(api, deps);
     streamRoutes(api, { ...deps, revocations }, { authorize: conversationReader(deps.db) });
-    if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, idleMs: deps.terminalIdleMs, revocations });
+    if (deps.home) terminalRoutes(api, { db: deps.db, home: deps.home, logger: deps.logger, unsandboxed: deps.unsandboxed, disk: deps.disk, idleMs: deps.terminalIdleMs, revocations });
   });
   if (deps.consoleDir) consoleRoutes(app, deps.consoleDir);
   return app;

@@ -2,6 +2,7 @@
  * API process entry (`npm run api`): serves HTTP on HOST:PORT against TEMPORAL_ADDRESS and DATABASE_URL.
  * It never does the work itself: it validates, starts and signals workflows, and reads Postgres.
  */
+import { projectDisk } from '../runtime/workspace/project-disk.js';
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config.js';
@@ -40,6 +41,7 @@ async function main() {
     temporalUiUrl: config.temporal.uiUrl,
     consoleDir: fs.existsSync(config.consoleDir) ? config.consoleDir : undefined,
     unsandboxed: config.unsandboxed,
+    disk: projectDisk(config),
     terminalIdleMs: config.terminalIdleMs,
   });
   if (!fs.existsSync(config.consoleDir)) log.warn({ consoleDir: config.consoleDir }, 'the web console is not built (npm run build): / answers 404');

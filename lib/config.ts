@@ -81,6 +81,8 @@ const envSchema = z.object({
       .optional(),
   ),
   VIBN_UNSANDBOXED: z.enum(['0', '1', 'false', 'true']).default('0'),
+  VIBN_UNBOUNDED: z.enum(['0', '1', 'false', 'true']).default('0'),
+  VIBN_PROJECT_DISK_GB: z.coerce.number().min(0.0625).max(100_000).default(10),
   WORKSPACE_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(500).default(16),
   WORKER_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(40),
@@ -118,6 +120,10 @@ export type Config = {
   http: { corsOrigins: string[]; rateLimitPerMinute: number; wrongTokenLimitPerMinute: number };
   /** Run agent commands without bubblewrap: only for machines that cannot have it, and said loudly. */
   unsandboxed: boolean;
+  /** Run commands without cgroup memory, process and CPU bounds where they cannot be applied, instead of refusing them. */
+  unbounded: boolean;
+  /** The size of each project's own disk (its workspace: clone, worktrees, caches, the sandbox's home). */
+  projectDiskBytes: number;
   /** A project workspace unused this long is removed and re-cloned on demand (the cold tier). */
   workspaceIdleMs: number;
   /**
@@ -233,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSitePort: e.VIBN_DEMO_PORT,
     workspaceIdleMs: e.WORKSPACE_IDLE_MINUTES * 60_000,
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',
+    unbounded: e.VIBN_UNBOUNDED === '1' || e.VIBN_UNBOUNDED === 'true',
+    projectDiskBytes: Math.round(e.VIBN_PROJECT_DISK_GB * 1024 ** 3),
     worker: { maxActivities: e.WORKER_MAX_ACTIVITIES, dbPoolSize: e.WORKER_DB_POOL_SIZE },
     terminalIdleMs: e.TERMINAL_IDLE_MINUTES * 60_000,
     consoleDir: path.resolve(e.VIBN_CONSOLE_DIR ?? path.join(projectRoot, 'console', 'dist')),

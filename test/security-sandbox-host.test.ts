@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxUser } from '../runtime/sandbox/sandbox-user.js';
 import { defaultToolLimits, executeTool, minimalCommandEnv, type ToolContext } from '../runtime/tools/index.js';
 import { workspaceLayout } from '../runtime/workspace/layout.js';
-import { diskImage, mountsUnder, removeStateFolder } from '../runtime/workspace/project-disk.js';
+import { diskImage, mountsUnder, removeProjectDisk, removeStateFolder } from '../runtime/workspace/project-disk.js';
 import { openWorkspace } from '../runtime/workspace/sweep.js';
 
 const MiB = 1024 ** 2;
@@ -95,5 +95,15 @@ describe.runIf(process.getuid?.() === 0)('the host, after a sandboxed command', 
     await Promise.all([openWorkspace(home, 'beta', { bytes: 64 * MiB }), openWorkspace(home, 'beta', { bytes: 64 * MiB })]);
     expect(await mountsUnder(root)).toEqual([root]);
     expect(await fs.readFile(path.join(root, 'kept.txt'), 'utf8')).toBe('still here');
+  });
+
+  it("removes a deleted project's disk: unmounted, its folder and image gone", async () => {
+    await openWorkspace(home, 'gamma', { bytes: 16 * MiB });
+    const root = workspaceLayout(home, 'gamma').root;
+    expect(await mountsUnder(root)).toEqual([root]);
+    await removeProjectDisk(home, root, 'gamma');
+    expect(await mountsUnder(root)).toEqual([]);
+    await expect(fs.stat(root)).rejects.toThrow();
+    await expect(fs.stat(diskImage(home, 'gamma'))).rejects.toThrow();
   });
 });

@@ -2,6 +2,7 @@
  * Worker process entry (`npm run worker`): hosts workflows and activities against TEMPORAL_ADDRESS and
  * DATABASE_URL. SIGTERM/SIGINT drain in-flight activities before exit (the SDK's runtime handles the signals).
  */
+import { projectDisk } from '../runtime/workspace/project-disk.js';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config.js';
 import { registerSecrets } from '../lib/redact.js';
@@ -82,6 +83,7 @@ async function main() {
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
       toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
       mail: config.mail,
+      disk: projectDisk(config),
     },
   });
   log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');

@@ -1,3 +1,5 @@
+import { removeProjectDisk } from '../../runtime/workspace/project-disk.js';
+import { workspaceLayout } from '../../runtime/workspace/layout.js';
 import { deploySettingsSchema } from '../../core/deploy-settings.js';
 import { notificationPrefsSchema } from '../../core/notifications.js';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -108,7 +110,7 @@ const secretBody = z.object({ value: z.string().min(1).max(20_000) }).strict();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const usageQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30) });
 
-type ProjectDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue'>;
+type ProjectDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'home'>;
 
 /**
  * Brings the project's monitor and briefing Schedules in line with its settings. Temporal being unreachable does
@@ -170,6 +172,12 @@ export function projectRoutes(app: FastifyInstance, deps: ProjectDeps) {
     } catch (err) {
       // Left behind, they find no project and do nothing; the worker removes them at its next start.
       req.log.warn({ projectId, reason: (err as Error).message }, 'project schedules not deleted');
+    }
+    // Its workspace and disk go too: the disk would otherwise stay mounted, and its image on the host's disk.
+    if (deps.home) {
+      await removeProjectDisk(deps.home, workspaceLayout(deps.home, projectId).root, projectId).catch((err: Error) =>
+        req.log.warn({ projectId, reason: err.message }, 'project workspace not removed'),
+      );
     }
     req.log.info({ projectId }, 'project deleted');
     return reply.code(204).send();

@@ -22,6 +22,7 @@ import { requireProject, uuidParam } from '../routes/projects.js';
 import { CLOSE, terminalQuery } from './protocol.js';
 import { terminalConnection, type TerminalLimits } from './terminal-connection.js';
 import { TerminalRegistry } from './terminal-registry.js';
+import type { DiskSetting } from '../../runtime/workspace/project-disk.js';
 import { keepWorkspaceInUse, openTerminalWorkspace } from './terminal-workspace.js';
 
 export type TerminalDeps = {
@@ -30,6 +31,8 @@ export type TerminalDeps = {
   logger: Logger;
   /** Run shells without bubblewrap: only where the operator set VIBN_UNSANDBOXED=1. */
   unsandboxed?: boolean;
+  /** Each project's disk (default: bounded), mounted before its terminal opens. */
+  disk?: DiskSetting;
   /** No input and no output for this long closes a terminal; default 15 minutes. */
   idleMs?: number;
   /** Open terminals a project may have at once in this API process; default 3. */

@@ -19,6 +19,10 @@ export type DiskSetting = { bytes: number } | 'unbounded';
 
 export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
 
+/** A process's disk setting from its config: the operator's size, or none where they opted out of bounds. */
+export const projectDisk = (config: { unbounded: boolean; projectDiskBytes: number }): DiskSetting =>
+  config.unbounded ? 'unbounded' : { bytes: config.projectDiskBytes };
+
 /** The opt-out named in refusals (the same one the cgroup bounds read). */
 export const UNBOUNDED_SETTING = 'VIBN_UNBOUNDED';
 
@@ -50,7 +54,9 @@ if mountpoint -q -- "$dir"; then
 fi
 if [ ! -e "$img" ]; then
   truncate -s "$bytes" -- "$img.new"; chmod 0600 -- "$img.new"
-  mkfs.ext4 -q -F -m 0 -J size=8 -E lazy_itable_init=1,lazy_journal_init=1,nodiscard "$img.new"
+  # A small journal on big disks: the image stays sparse (mkfs would write a 64 MiB one up front).
+  journal=; if [ "$bytes" -ge 268435456 ]; then journal="-J size=8"; fi
+  mkfs.ext4 -q -F -m 0 $journal -E lazy_itable_init=1,lazy_journal_init=1,nodiscard "$img.new"
   mv -- "$img.new" "$img"
 fi
 mkdir -p -- "$dir"
