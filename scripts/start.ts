@@ -47,6 +47,10 @@ async function main() {
     const sandbox = await sandboxHealth({});
     if (!sandbox.ok) say(`Warning: agent commands cannot run on this machine (${sandbox.reason}); requests that change code will say so.`);
   }
+  if (config.unbounded) say('VIBN_UNBOUNDED=1: agent commands and terminals run without disk, memory, process and CPU bounds.');
+  else if (process.getuid?.() !== 0) {
+    say('Warning: VIBN is not running as root, so projects cannot get disks of their own and agent commands will be refused. Run it as root, or set VIBN_UNBOUNDED=1 on a machine you trust.');
+  }
   await fs.mkdir(config.home, { recursive: true });
   log.info({ home: config.home }, 'state folder (delete it for a clean reset)');
 

@@ -72,12 +72,18 @@ const bubblewrap: Need = {
   why: 'every agent command runs in its sandbox',
 };
 
+const acl: Need = {
+  pkg: 'acl',
+  present: () => findOnPath('setfacl') !== undefined,
+  why: "each project's disk lets the sandbox user write through a default ACL",
+};
+
 /** What `npm start` needs. */
-export const PRODUCT_PACKAGES: readonly Need[] = [bubblewrap];
+export const PRODUCT_PACKAGES: readonly Need[] = [bubblewrap, acl];
 
 /** What `npm test` needs: the product's packages, the browser the console's tests drive, and sshd for git over SSH. */
 export const TEST_PACKAGES: readonly Need[] = [
-  bubblewrap,
+  ...PRODUCT_PACKAGES,
   { pkg: 'chromium', present: () => isExecutableFile('/usr/bin/chromium'), why: "the console's tests drive this browser (none is downloaded)" },
   { pkg: 'openssh-server', present: () => isExecutableFile('/usr/sbin/sshd'), why: 'the git-over-SSH tests serve their remotes with sshd' },
 ];
