@@ -42,6 +42,13 @@ export type DevServerOptions = {
 
 export type DevServer = { address: string; uiUrl?: string; env: TestWorkflowEnvironment; stop(): Promise<void> };
 
+/**
+ * Where the dev server and its Web UI listen. The dev server has no authentication: whoever reaches its
+ * frontend can read and change every workflow, so it never listens beyond this machine's loopback. Its HTTP
+ * API and metrics listeners follow `--ip`; the UI has its own flag, set too rather than left to its default.
+ */
+export const DEV_SERVER_IP = '127.0.0.1';
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   if (opts.dbFilename) await fs.mkdir(path.dirname(opts.dbFilename), { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({
@@ -49,17 +56,17 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       executable: opts.executable,
       namespace: opts.namespace,
       dbFilename: opts.dbFilename,
-      ip: '127.0.0.1',
+      ip: DEV_SERVER_IP,
       port: opts.port,
       ui: opts.uiPort !== undefined,
       uiPort: opts.uiPort,
-      extraArgs: await dynamicConfigArgs(),
+      extraArgs: [...(opts.uiPort !== undefined ? ['--ui-ip', DEV_SERVER_IP] : []), ...(await dynamicConfigArgs())],
     },
   });
   await registerSearchAttributes(env.connection, opts.namespace);
   return {
     address: env.address,
-    uiUrl: opts.uiPort !== undefined ? `http://127.0.0.1:${opts.uiPort}` : undefined,
+    uiUrl: opts.uiPort !== undefined ? `http://${DEV_SERVER_IP}:${opts.uiPort}` : undefined,
     env,
     stop: () => env.teardown(),
   };
