@@ -90,12 +90,14 @@ export function registerAuth(
     const wait = wrong.retryAfter(req.ip);
     if (wait === 0) return;
     reply.header('retry-after', String(wait));
-    req.log.warn('request refused: too many wrong tokens from this address');
+    // Said once per address and window (below); each refusal after that would only flood the log.
+    req.log.debug('request refused: too many wrong tokens from this address');
     throw new ApiError(429, 'rate_limited', `Too many wrong tokens from this address; try again in ${wait} s`, 'authorization');
   };
   /** Counts a wrong attempt; the one that reaches the limit is still answered 401, the next ones 429. */
   const wrongAttempt = (req: FastifyRequest, error: ApiError) => {
     wrong.record(req.ip);
+    if (wrong.retryAfter(req.ip) > 0) req.log.warn({ address: req.ip }, 'too many wrong tokens from one address: its next guesses get 429 for the rest of the minute');
     return error;
   };
 

@@ -55,6 +55,6 @@ export function tokenRoutes(
   );
 
   /** A short-lived ticket for the same caller, for the WebSocket and EventSource routes a browser opens. */
-  const ticketDoc = routeDoc({ summary: 'A stream ticket (60 s) to open /api/stream, an SSE stream or a terminal with ?ticket=', tags: ['tokens'] });
+  const ticketDoc = routeDoc({ summary: 'A stream ticket (60 s, one connection) to open /api/stream, an SSE stream or a terminal with ?ticket=', tags: ['tokens'] });
   app.post('/api/stream/tickets', { schema: ticketDoc }, async (req, reply) => reply.code(201).send(deps.tickets.issue(principalOf(req))));
 }
