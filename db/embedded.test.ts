@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findProcess, listeningSockets } from '../test/helpers/listening-sockets.js';
 import { freePort } from '../test/helpers/ports.js';
 import { LEGACY_PASSWORD, newPassword, passwordFileFor, writePasswordFile } from './embedded-password.js';
 import { loadEmbeddedPostgres, startEmbeddedPostgres } from './embedded.js';
@@ -85,6 +86,12 @@ describe('the embedded Postgres password', () => {
     expect((await fs.readFile(file, 'utf8')).trim()).toBe(password);
     expect(password).toMatch(/^[0-9a-f]{64}$/);
     expect(await signsIn(port, LEGACY_PASSWORD)).toBe('28P01');
+    // And it is reachable from this machine only.
+    const postmaster = await findProcess(['-D', dataDir, '-p', String(port)]);
+    expect(postmaster, 'the postgres process').toBeDefined();
+    const listeners = await listeningSockets(postmaster as number);
+    expect(listeners.length).toBeGreaterThan(0);
+    expect(listeners.filter((l) => l.address !== '127.0.0.1' && l.address !== '::1')).toEqual([]);
     await query(first.url, 'create table kept (v text); insert into kept values (1)');
     await first.stop();
 
