@@ -30,6 +30,12 @@ export const projects = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
     repoUrl: text('repo_url').notNull(),
+    /**
+     * Whether the admin token set `repoUrl` (creating the project, or changing it). Only then may git
+     * credentials go to a host on a loopback, private or link-local address; false for a URL a project token
+     * set, and for projects from before this was recorded, until the admin sets their URL again.
+     */
+    repoUrlByAdmin: boolean('repo_url_by_admin').notNull().default(false),
     defaultBranch: text('default_branch').notNull().default('main'),
     /** Deployer settings, e.g. {kind: 'command', command: '...'} or {kind: 'coolify', ...}; never secrets in clear. */
     deploy: jsonb('deploy').$type<Record<string, unknown>>(),

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "repo_url_by_admin" boolean DEFAULT false NOT NULL;
