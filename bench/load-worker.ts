@@ -40,7 +40,7 @@ async function main() {
         home: env('VIBN_HOME'),
         log,
         modelSettings: { prices: config.llm.prices, budgets: config.budgets },
-        toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
+        toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project, config.unbounded) }),
       }),
     ).map(([name, fn]) => [
       name,

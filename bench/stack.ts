@@ -48,7 +48,7 @@ export async function startBenchStack(scenarios: Scenario[], settings: RequestSe
       home,
       log,
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
-      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
+      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project, config.unbounded) }),
     },
   });
   const running = worker.run();

@@ -81,7 +81,7 @@ async function main() {
       home: config.home,
       log,
       modelSettings: { prices: config.llm.prices, budgets: config.budgets },
-      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project) }),
+      toolContext: (workdir, project) => ({ sandbox: sandboxFor(workdir, config.unsandboxed, project, config.unbounded) }),
       mail: config.mail,
       disk: projectDisk(config),
     },

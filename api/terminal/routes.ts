@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { ProjectView } from '../../db/queries/projects.js';
 import type { Logger } from '../../lib/logger.js';
-import { SandboxUnavailableError } from '../../runtime/sandbox/index.js';
+import { BoundsUnavailableError, SandboxUnavailableError } from '../../runtime/sandbox/index.js';
+import { DiskUnavailableError, type DiskSetting } from '../../runtime/workspace/project-disk.js';
 import { startShell } from '../../runtime/terminal/pty-shell.js';
 import { gitCommonDirOf } from '../../runtime/terminal/shell-command.js';
 import { TERMINAL_CWD } from '../../runtime/terminal/terminal-worktree.js';
@@ -22,7 +23,6 @@ import { requireProject, uuidParam } from '../routes/projects.js';
 import { CLOSE, terminalQuery } from './protocol.js';
 import { terminalConnection, type TerminalLimits } from './terminal-connection.js';
 import { TerminalRegistry } from './terminal-registry.js';
-import type { DiskSetting } from '../../runtime/workspace/project-disk.js';
 import { keepWorkspaceInUse, openTerminalWorkspace } from './terminal-workspace.js';
 
 export type TerminalDeps = {
@@ -113,6 +113,10 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
     try {
       workspace = await openTerminalWorkspace(deps, project);
     } catch (err) {
+      if (err instanceof DiskUnavailableError) {
+        log.error({ reason: err.reason }, 'terminal refused: no disk for the project');
+        return conn.fail('sandbox_unavailable', err.message, CLOSE.unavailable);
+      }
       log.warn({ err }, 'terminal workspace could not be prepared');
       return conn.fail('workspace_unavailable', "The project's repository could not be cloned or checked out; check its URL and git credentials, then try again.", CLOSE.unavailable);
     }
@@ -120,7 +124,7 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
     try {
       const shell = await startShell({
         worktree: workspace.dir,
-        sandbox: sandboxFor(workspace.dir, deps.unsandboxed ?? false, project),
+        sandbox: sandboxFor(workspace.dir, deps.unsandboxed ?? false, project, deps.disk === 'unbounded'),
         gitCommonDir: gitCommonDirOf(workspace.repo),
         ...size,
       });
@@ -129,8 +133,8 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
       conn.attach(shell, TERMINAL_CWD);
       log.info('terminal ready');
     } catch (err) {
-      if (err instanceof SandboxUnavailableError) {
-        log.error({ reason: err.reason }, 'terminal refused: no sandbox');
+      if (err instanceof SandboxUnavailableError || err instanceof BoundsUnavailableError) {
+        log.error({ reason: err.reason }, 'terminal refused: no sandbox or no bounds');
         return conn.fail('sandbox_unavailable', err.message, CLOSE.unavailable);
       }
       log.error({ err }, 'terminal shell could not start');

@@ -14,6 +14,13 @@ export type SandboxOptions = {
    */
   homeDir?: string;
   /**
+   * The project the command belongs to: its commands and terminals share the project's cgroup totals (memory,
+   * processes, CPU weight). Defaults to one shared key.
+   */
+  project?: string;
+  /** Run without cgroup bounds where they cannot be applied, instead of refusing (the operator's VIBN_UNBOUNDED). */
+  unbounded?: boolean;
+  /**
    * Keep the host's network, for package installs. This shares the host's loopback too: services on
    * 127.0.0.1 (Postgres, Temporal) become reachable, so turn it on only for the calls that need it.
    */

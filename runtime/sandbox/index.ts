@@ -2,6 +2,7 @@
 export { bubblewrapArgs, SANDBOX_HOME, SANDBOX_UID, type SandboxOptions } from './bubblewrap.js';
 export {
   assertSandboxReady,
+  BoundsUnavailableError,
   detectBubblewrap,
   requireSandbox,
   runSandboxed,

@@ -11,9 +11,12 @@ import { execa } from 'execa';
 import { runCommand, type CommandRun, type RunCommandOptions } from '../tools/run-command.js';
 import type { ToolLimits } from '../tools/types.js';
 import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewrap.js';
+import { BoundsUnavailableError } from './bounds-unavailable.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
 import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
+
+export { BoundsUnavailableError };
 
 /** The setting a worker's config reads to run commands without a sandbox, named in our refusals. */
 export const UNSANDBOXED_SETTING = 'VIBN_UNSANDBOXED';
@@ -184,12 +187,15 @@ export type SandboxedRun = CommandRun & { limitsHit?: SandboxLimitsHit };
 
 const sigxcpuExit = 128 + 24;
 
-/** Runs `command` with `bash -c` in the sandbox, rooted at `cwd`; throws SandboxUnavailableError without bwrap. */
+/**
+ * Runs `command` with `bash -c` in the sandbox, rooted at `cwd`; throws SandboxUnavailableError without bwrap, and
+ * BoundsUnavailableError where its cgroup caps cannot be applied (unless the sandbox is `unbounded`).
+ */
 export async function runSandboxed(command: string, options: SandboxedRunOptions): Promise<SandboxedRun> {
   const { sandbox, limits, ...runOptions } = options;
   const status = await detectBubblewrap(sandbox.bwrapPath);
   if (!status.available) throw new SandboxUnavailableError(status.reason);
-  const cgroup = await createCommandCgroup(limits);
+  const cgroup = await createCommandCgroup({ project: sandbox.project ?? 'default', limits, unbounded: sandbox.unbounded });
   try {
     const wrapper = wrapCommand({ worktree: options.cwd, sandbox, limits, prefix: cgroup?.enter ?? [] });
     const run: SandboxedRun = await runCommand(command, { ...runOptions, wrapper, killFirst: killNamespaceInit });

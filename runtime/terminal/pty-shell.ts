@@ -47,7 +47,7 @@ export async function startShell(input: StartShellInput): Promise<PtyShell> {
     const status = await detectBubblewrap(input.sandbox.bwrapPath);
     if (!status.available) throw new SandboxUnavailableError(status.reason);
     if (input.sandbox.homeDir) await fs.mkdir(input.sandbox.homeDir, { recursive: true });
-    cgroup = await createCommandCgroup(TERMINAL_LIMITS);
+    cgroup = await createCommandCgroup({ project: input.sandbox.project ?? 'default', limits: TERMINAL_LIMITS, unbounded: input.sandbox.unbounded });
   }
   const [file, ...args] = shellCommand({ worktree: input.worktree, sandbox: input.sandbox, gitCommonDir: input.gitCommonDir, prefix: cgroup?.enter });
   let term: pty.IPty;

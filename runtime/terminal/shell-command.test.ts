@@ -1,3 +1,4 @@
+import { sandboxUser } from '../sandbox/sandbox-user.js';
 import { describe, expect, it } from 'vitest';
 import { interactiveShell, shellCommand, shellEnv } from './shell-command.js';
 
@@ -10,7 +11,9 @@ describe('the terminal shell command', () => {
 
   it("runs the shell in the agents' sandbox, keeping the PTY as its controlling terminal", () => {
     const argv = shellCommand({ worktree, sandbox: { homeDir: '/srv/vibn/workspaces/p1/cache/home' } });
-    expect(argv[0]).toBe('bwrap');
+    // bwrap starts as the unprivileged sandbox user where VIBN is root.
+    expect(argv[0]).toBe(sandboxUser() ? 'setpriv' : 'bwrap');
+    expect(argv).toContain('bwrap');
     expect(argv).toContain('--unshare-all');
     expect(argv).not.toContain('--share-net');
     expect(argv).not.toContain('--new-session');

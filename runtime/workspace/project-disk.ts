@@ -12,6 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { UNBOUNDED_SETTING } from '../sandbox/bounds-unavailable.js';
 import { sandboxUser } from '../sandbox/sandbox-user.js';
 
 /** How big a project's disk is, or `'unbounded'` where the operator opted out of bounds. */
@@ -23,8 +24,6 @@ export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
 export const projectDisk = (config: { unbounded: boolean; projectDiskBytes: number }): DiskSetting =>
   config.unbounded ? 'unbounded' : { bytes: config.projectDiskBytes };
 
-/** The opt-out named in refusals (the same one the cgroup bounds read). */
-export const UNBOUNDED_SETTING = 'VIBN_UNBOUNDED';
 
 /** Thrown when a project's disk cannot be made or mounted. Not retryable: the machine has to change. */
 export class DiskUnavailableError extends Error {
