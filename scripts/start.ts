@@ -3,6 +3,7 @@
  * existing servers) a Postgres and a Temporal dev server under VIBN_HOME, applies migrations, then runs one
  * worker and one API as child processes. Ctrl-C stops everything it started.
  */
+import { boundsHealth } from '../runtime/sandbox/bounds-health.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureAdminToken } from '../lib/admin-token.js';
@@ -50,6 +51,9 @@ async function main() {
   if (config.unbounded) say('VIBN_UNBOUNDED=1: agent commands and terminals run without disk, memory, process and CPU bounds.');
   else if (process.getuid?.() !== 0) {
     say('Warning: VIBN is not running as root, so projects cannot get disks of their own and agent commands will be refused. Run it as root, or set VIBN_UNBOUNDED=1 on a machine you trust.');
+  } else {
+    const bounds = await boundsHealth({ unbounded: false });
+    if (!bounds.ok) say(`Warning: agent commands and terminals will be refused: their memory, process and CPU bounds cannot be applied here (${bounds.reason}): ${bounds.fix}; or set ${bounds.setting} on a machine you trust.`);
   }
   await fs.mkdir(config.home, { recursive: true });
   log.info({ home: config.home }, 'state folder (delete it for a clean reset)');
