@@ -1,28 +1,48 @@
 /**
  * Project settings that reach beyond the project: a deploy command runs on the server itself, the network
- * setting opens the sandbox to the host's network, and a local repository path can name another project's
- * repository. A project token may keep them as they are but not change them; only the admin token, held by
- * whoever runs VIBN, may.
+ * setting opens the sandbox to the network, and a repository URL can name another project's repository or a
+ * service beside VIBN. A project token may keep them as they are but not change them, except for a repository
+ * URL that leads outside; only the admin token, held by whoever runs VIBN, may change the rest.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { DeploySettings } from '../core/deploy-settings.js';
+import { insideHost, remoteLocation } from '../runtime/git/remote-host.js';
 import { ApiError } from './errors.js';
-
-/** Remotes a project token may point its project at: network URLs and scp-like SSH, never a path or file://. */
-const REMOTE_REPOSITORY = /^(?:(?:https?|ssh|git):\/\/|[\w.-]+@[\w.-]+:)/i;
 
 type Settings = { deploy?: DeploySettings; allowNetwork?: boolean; repoUrl?: string };
 type Current = { deploy: unknown; allowNetwork: boolean; repoUrl: string };
 
-/** Throws 403, naming the field, when a project token's change would reach beyond its project. */
-export function refuseOperatorOnlyChanges(change: Settings, current: Current): void {
+/** Throws 403 (or 400 for a host that cannot be judged), naming the field, when a project token's change would reach beyond its project. */
+export async function refuseOperatorOnlyChanges(change: Settings, current: Current): Promise<void> {
   if (change.deploy?.kind === 'command' && !isDeepStrictEqual(change.deploy, current.deploy)) {
     throw new ApiError(403, 'admin_only', 'Only the admin token may set a deploy command: it runs on the server itself', 'deploy');
   }
   if (change.allowNetwork !== undefined && change.allowNetwork !== current.allowNetwork) {
     throw new ApiError(403, 'admin_only', "Only the admin token may change the network setting: it opens the sandbox to the server's network", 'allowNetwork');
   }
-  if (change.repoUrl !== undefined && change.repoUrl !== current.repoUrl && !REMOTE_REPOSITORY.test(change.repoUrl)) {
-    throw new ApiError(403, 'admin_only', 'A project token may point its project only at a remote repository (https://, ssh:// or user@host:path)', 'repoUrl');
+  if (change.repoUrl !== undefined && change.repoUrl !== current.repoUrl) await refuseInsideRepository(change.repoUrl);
+}
+
+/**
+ * A project token's repository must be a network URL (https://, ssh://, git:// or user@host:path) whose host
+ * is outside: not this machine, nor a loopback, private, link-local or CGNAT address, checked on the IP of a
+ * literal and on every address a name resolves to. Plain http:// would send the git token in clear.
+ */
+async function refuseInsideRepository(repoUrl: string): Promise<void> {
+  const location = remoteLocation(repoUrl);
+  if (location.kind !== 'network' || location.scheme === 'http') {
+    throw new ApiError(
+      403,
+      'admin_only',
+      'A project token may point its project only at a remote repository (https://, ssh://, git:// or user@host:path); local paths, file:// and http:// are for the admin token',
+      'repoUrl',
+    );
+  }
+  const verdict = await insideHost(location.host);
+  if (verdict?.kind === 'inside') {
+    throw new ApiError(403, 'admin_only', `A project token may not point repoUrl at ${location.host}, which is ${verdict.reason}: only the admin token may set a repository on this server or a private network`, 'repoUrl');
+  }
+  if (verdict?.kind === 'unresolved') {
+    throw new ApiError(400, 'unresolvable_host', `repoUrl: its host ${location.host} is ${verdict.reason}, so it cannot be checked; check the address and try again`, 'repoUrl');
   }
 }

@@ -109,7 +109,7 @@ describe('API for the web console', () => {
   describe('project settings', () => {
     it('changes repo, deploy, timezone, briefing time, budget and network, and shows them back', async () => {
       const patch = {
-        repoUrl: 'https://x.test/console-2.git',
+        repoUrl: 'https://203.0.113.12/console-2.git',
         defaultBranch: 'trunk',
         deploy: { kind: 'webhook', webhookUrl: 'https://deploy.x.test/hook' },
         timezone: 'America/New_York',

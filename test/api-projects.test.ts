@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { productLogger } from './helpers/logs.js';
@@ -7,6 +8,11 @@ import { buildApp } from '../api/app.js';
 import { loadConfig } from '../lib/config.js';
 import { bearer, TEST_ADMIN_TOKEN, withAdminToken } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { externalAddresses } from './helpers/listening-sockets.js';
+import { eq } from 'drizzle-orm';
+import { gitCredentials } from '../db/queries/project-secrets.js';
+import { projects } from '../db/schema.js';
+import { CredentialsWithheldError, withGitAuth } from '../runtime/git/credentials.js';
 
 describe('projects API', () => {
   let database: TestDatabase;
@@ -107,11 +113,97 @@ describe('projects API', () => {
     expect(unchanged).toMatchObject({ timezone: 'UTC', allowNetwork: false, repoUrl: 'https://git.example/tenant.git', deploy: { kind: 'command', command: 'make deploy' } });
 
     // Its own settings, a remote repository, another deployer, and the operator's settings sent back unchanged.
-    const ok = await patch({ timezone: 'Europe/Paris', allowNetwork: false, deploy: { kind: 'command', command: 'make deploy' }, repoUrl: 'git@git.example:tenant/app.git' });
+    const ok = await patch({ timezone: 'Europe/Paris', allowNetwork: false, deploy: { kind: 'command', command: 'make deploy' }, repoUrl: 'git@203.0.113.9:tenant/app.git' });
     expect(ok.statusCode).toBe(200);
     expect((await patch({ deploy: { kind: 'webhook', webhookUrl: 'https://deploy.example/hook' } })).statusCode).toBe(200);
     // The admin token may change all of them.
     expect((await patch({ deploy: { kind: 'command', command: 'make ship' }, allowNetwork: true, repoUrl: '/srv/git/tenant.git' }, admin)).statusCode).toBe(200);
+  });
+
+  it("refuses a project token's repository URL that leads to this server or a private network, naming repoUrl", async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const created = await app.inject({ method: 'POST', url: '/api/projects', headers: admin, payload: { name: 'Inside', repoUrl: 'https://203.0.113.5/inside.git' } });
+    const id = created.json().id as string;
+    const token = (await app.inject({ method: 'POST', url: `/api/projects/${id}/tokens`, headers: admin })).json().token as string;
+    const setRepoUrl = (repoUrl: string, auth = `Bearer ${token}`) =>
+      app.inject({ method: 'PATCH', url: `/api/projects/${id}`, headers: { authorization: auth }, payload: { repoUrl } });
+
+    const inside = [
+      'http://203.0.113.5/plain-http.git',
+      'https://127.0.0.1/x.git',
+      'https://127.9.9.9:8443/x.git',
+      'https://localhost/x.git',
+      'ssh://git@localhost.:22/x.git',
+      'https://api.localhost/x.git',
+      `https://${os.hostname()}/x.git`,
+      'https://2130706433/x.git',
+      'https://0x7f.1/x.git',
+      'https://0.0.0.0/x.git',
+      'https://10.1.2.3/x.git',
+      'git://172.16.5.4/x.git',
+      'git@192.168.1.20:acme/x.git',
+      'https://169.254.169.254/latest/meta-data',
+      'https://100.64.1.1/x.git',
+      'https://[::1]/x.git',
+      'ssh://git@[fd00::2]/x.git',
+      'ssh://git@[fe80::1]/x.git',
+      'https://[::ffff:127.0.0.1]/x.git',
+      'https://[::]/x.git',
+      'https://github.com\\@127.0.0.1/x.git',
+      '/srv/git/other.git',
+      'file:///srv/git/other.git',
+    ];
+    for (const address of externalAddresses()) inside.push(`https://${address.includes(':') ? `[${address}]` : address}/x.git`);
+    for (const repoUrl of inside) {
+      const res = await setRepoUrl(repoUrl);
+      expect(res.statusCode, repoUrl).toBe(403);
+      expect(res.json().error, repoUrl).toMatchObject({ code: 'admin_only', field: 'repoUrl', message: expect.stringContaining('repo') });
+    }
+    // A host that cannot be resolved cannot be judged: refused too, with its own code.
+    const unresolved = await setRepoUrl('https://no-such-host.invalid/x.git');
+    expect(unresolved.statusCode).toBe(400);
+    expect(unresolved.json().error).toMatchObject({ code: 'unresolvable_host', field: 'repoUrl', message: expect.stringContaining('repoUrl') });
+    expect((await app.inject({ method: 'GET', url: `/api/projects/${id}`, headers: admin })).json().repoUrl).toBe('https://203.0.113.5/inside.git');
+
+    // A public address is the project's to choose, in each accepted form.
+    for (const repoUrl of ['https://203.0.113.7/acme/shop.git', 'ssh://git@203.0.113.7:2222/acme/shop.git', 'git://203.0.113.7/acme/shop.git', 'git@203.0.113.7:acme/shop.git', 'https://[2606:4700::1111]/x.git']) {
+      const res = await setRepoUrl(repoUrl);
+      expect(res.statusCode, repoUrl).toBe(200);
+      expect(res.json().repoUrl).toBe(repoUrl);
+    }
+    // The admin may set anything.
+    for (const repoUrl of ['https://127.0.0.1/x.git', '/srv/git/inside.git', 'http://10.1.2.3/x.git']) expect((await setRepoUrl(repoUrl, admin.authorization)).statusCode, repoUrl).toBe(200);
+  });
+
+  it('records who set the repository URL, and withholds git credentials from an inside host the admin did not set', async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+    const adminsUrl = 'https://127.0.0.1:9/admins.git';
+    const id = (await app.inject({ method: 'POST', url: '/api/projects', headers: admin, payload: { name: 'Credentials', repoUrl: adminsUrl } })).json().id as string;
+    const token = (await app.inject({ method: 'POST', url: `/api/projects/${id}/tokens`, headers: admin })).json().token as string;
+    const project = { authorization: `Bearer ${token}` };
+    expect((await app.inject({ method: 'PUT', url: `/api/projects/${id}/secrets/git_token`, headers: project, payload: { value: 'gta_project_0123456789abcdef' } })).statusCode).toBe(204);
+    const setRepoUrl = async (repoUrl: string, auth: Record<string, string>) =>
+      expect((await app.inject({ method: 'PATCH', url: `/api/projects/${id}`, headers: auth, payload: { repoUrl } })).statusCode).toBe(200);
+    const origin = async (remoteUrl: string) =>
+      withGitAuth(await gitCredentials(database.db, id), async (auth) => auth.env.VIBN_GIT_ORIGIN, { remoteUrl }).catch((e: unknown) => e);
+
+    // Created by the admin: the token may go to the admin's host on this machine.
+    expect(await origin(adminsUrl)).toBe('https://127.0.0.1:9');
+
+    // Set by the project token: outside only, judged again at each use.
+    await setRepoUrl('https://203.0.113.5/x.git', project);
+    expect(await origin('https://203.0.113.5/x.git')).toBe('https://203.0.113.5');
+    // Say the name it pointed at now resolves inside, or the row predates the record: nothing is sent.
+    await database.db.update(projects).set({ repoUrl: adminsUrl }).where(eq(projects.id, id));
+    const withheld = await origin(adminsUrl);
+    expect(withheld).toBeInstanceOf(CredentialsWithheldError);
+    expect(withheld).toMatchObject({ retryable: false, message: expect.stringContaining('127.0.0.1, which is loopback') });
+
+    // Sent by the admin, even unchanged, it is the admin's; sent back unchanged by the project token, it stays so.
+    await setRepoUrl(adminsUrl, admin);
+    expect(await origin(adminsUrl)).toBe('https://127.0.0.1:9');
+    await setRepoUrl(adminsUrl, project);
+    expect(await origin(adminsUrl)).toBe('https://127.0.0.1:9');
   });
 
   it('refuses a second project with the same name with 409', async () => {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   commitAll,
+  CredentialsWithheldError,
   GitAuthenticationError,
   GitCommandError,
   prepareWorkingCopy,
@@ -66,7 +67,8 @@ describe('git over HTTP with an access token', () => {
   let url: string;
   let argvDuringRequests: string[];
   let gitProcessesSeen: number;
-  const token: GitCredentials = { kind: 'token', token: TOKEN };
+  // The admin set these repositories on 127.0.0.1; a project token's URL could not lead here (see below).
+  const token: GitCredentials = { kind: 'token', token: TOKEN, remoteSetByAdmin: true };
 
   beforeEach(async () => {
     bare = await makeRemote(temp, { 'README.md': 'v1\n' });
@@ -110,12 +112,25 @@ describe('git over HTTP with an access token', () => {
     expect(missing).toMatchObject({ retryable: false, message: expect.stringMatching(/check its access token/) });
 
     const wrong = 'gta_wrong_0123456789abcdef';
-    const refused = await prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'token', token: wrong } }).catch((e: unknown) => e);
+    const refused = await prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'token', token: wrong, remoteSetByAdmin: true } }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GitAuthenticationError);
     expect(String((refused as Error).message)).toMatch(/Authentication failed/);
     expect(String((refused as Error).message)).not.toContain(wrong);
     // GIT_TERMINAL_PROMPT=0: nothing waits for someone to type a password.
     expect(Date.now() - started).toBeLessThan(15_000);
+    await expect(fs.access(dir)).rejects.toThrow();
+  });
+
+  it('sends the token nowhere, and git nothing, when a project token set a repository URL that leads here', async () => {
+    const fromProject: GitCredentials = { kind: 'token', token: TOKEN };
+    const dir = path.join(await temp.make('wc'), 'project');
+    const before = server.requests.length;
+    for (const remoteUrl of [url, url.replace('127.0.0.1', 'localhost'), url.replace('127.0.0.1', '2130706433')]) {
+      const refused = await prepareWorkingCopy({ remoteUrl, branch: 'main', dir, credentials: fromProject }).catch((e: unknown) => e);
+      expect(refused, remoteUrl).toBeInstanceOf(CredentialsWithheldError);
+      expect(refused).toMatchObject({ retryable: false, message: expect.stringMatching(/did not send the project's git credentials/) });
+    }
+    expect(server.requests.slice(before)).toEqual([]);
     await expect(fs.access(dir)).rejects.toThrow();
   });
 
@@ -177,7 +192,7 @@ describe.skipIf(!sshdAvailable)('git over SSH with a deploy key', () => {
   it('clones, fetches and pushes with the deploy key, checking the server’s host key', async () => {
     const bare = await makeRemote(temp);
     const url = server.url(bare);
-    const key: GitCredentials = { kind: 'ssh_key', privateKey: server.deployKey, knownHosts: server.knownHosts };
+    const key: GitCredentials = { kind: 'ssh_key', privateKey: server.deployKey, knownHosts: server.knownHosts, remoteSetByAdmin: true };
     const { dir, commit } = await commitInClone(url, key, { 'src/a.js': 'a\n' });
 
     expect(await pushBranch({ dir, branch: 'main', credentials: key })).toEqual({ pushed: true, commit, rebased: false });
@@ -189,7 +204,7 @@ describe.skipIf(!sshdAvailable)('git over SSH with a deploy key', () => {
   it('trusts the host key on first use when none is given', async () => {
     const bare = await makeRemote(temp);
     const dir = path.join(await temp.make('wc'), 'project');
-    const result = await prepareWorkingCopy({ remoteUrl: server.url(bare), branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: server.deployKey } });
+    const result = await prepareWorkingCopy({ remoteUrl: server.url(bare), branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: server.deployKey, remoteSetByAdmin: true } });
     expect(result.cloned).toBe(true);
   });
 
@@ -202,12 +217,12 @@ describe.skipIf(!sshdAvailable)('git over SSH with a deploy key', () => {
     const otherHost = (await fs.readFile(path.join(keyDir, 'k.pub'), 'utf8')).split(' ').slice(0, 2).join(' ');
     const dir = path.join(await temp.make('wc'), 'project');
 
-    const unknownKey = prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: otherKey, knownHosts: server.knownHosts } });
+    const unknownKey = prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: otherKey, knownHosts: server.knownHosts, remoteSetByAdmin: true } });
     await expect(unknownKey).rejects.toThrow(/Permission denied \(publickey/);
     await expect(unknownKey).rejects.toBeInstanceOf(GitAuthenticationError);
 
     const spoofed = `${server.knownHosts.split(' ')[0]} ${otherHost}`;
-    const wrongHost = prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: server.deployKey, knownHosts: spoofed } });
+    const wrongHost = prepareWorkingCopy({ remoteUrl: url, branch: 'main', dir, credentials: { kind: 'ssh_key', privateKey: server.deployKey, knownHosts: spoofed, remoteSetByAdmin: true } });
     await expect(wrongHost).rejects.toThrow(/Host key verification failed/);
   });
 });

@@ -7,7 +7,7 @@ import type { Activities } from '../activities/index.js';
 import { DEPLOY_ATTEMPTS } from '../core/deploy-settings.js';
 
 /** Non-retryable failures the activities throw; anything else is retried with backoff. */
-const nonRetryableErrorTypes = ['InvalidModelOutput', 'ProjectNotFound', 'PushRejected', 'GitAuthFailed', 'SecretInChange', 'ChecksFailed', 'ConfigurationError', 'DiskUnavailableError', 'SandboxUserError'];
+const nonRetryableErrorTypes = ['InvalidModelOutput', 'ProjectNotFound', 'PushRejected', 'GitAuthFailed', 'CredentialsWithheldError', 'SecretInChange', 'ChecksFailed', 'ConfigurationError', 'DiskUnavailableError', 'SandboxUserError'];
 
 /**
  * Short Postgres reads and writes. Local activities: they run in the worker that runs the workflow, without

@@ -130,7 +130,8 @@ export function projectRoutes(app: FastifyInstance, deps: ProjectDeps) {
   app.post('/api/projects', doc, async (req, reply) => {
     requireAdmin(req);
     const body = parseInput(createProjectBody, req.body, 'body');
-    const created = await createProject(deps.db, body);
+    // Only the admin creates projects: the repository URL is the admin's, wherever it leads.
+    const created = await createProject(deps.db, { ...body, repoUrlByAdmin: true });
     if (!created) throw new ApiError(409, 'project_exists', `A project named "${body.name}" already exists`, 'name');
     await syncSchedules(deps, req.log, { id: created.id, timezone: body.timezone, briefingTime: body.briefingTime });
     return reply.code(201).send({ id: created.id });
@@ -153,8 +154,13 @@ export function projectRoutes(app: FastifyInstance, deps: ProjectDeps) {
     const { projectId } = parseInput(projectParams, req.params, 'params');
     requireAccess(req, projectId);
     const patch = parseInput(updateProjectBody, req.body, 'body');
-    if (scopedProjectId(req) !== undefined) refuseOperatorOnlyChanges(patch, await requireProject(deps, projectId));
-    const updated = await updateProject(deps.db, projectId, patch);
+    const byAdmin = scopedProjectId(req) === undefined;
+    const current = await requireProject(deps, projectId);
+    if (!byAdmin) await refuseOperatorOnlyChanges(patch, current);
+    // Who set the repository URL decides where git credentials may go (runtime/git/credentials.ts). The admin
+    // sending it, even unchanged, vouches for it; a project token sending it back unchanged changes nothing.
+    const setter = patch.repoUrl !== undefined && (byAdmin || patch.repoUrl !== current.repoUrl) ? { repoUrlByAdmin: byAdmin } : {};
+    const updated = await updateProject(deps.db, projectId, { ...patch, ...setter });
     if (updated === 'name_taken') throw new ApiError(409, 'project_exists', `A project named "${patch.name}" already exists`, 'name');
     if (!updated) throw new ApiError(404, 'project_not_found', `No project ${projectId}`, 'projectId');
     req.log.info({ projectId, changed: Object.keys(patch) }, 'project settings changed');

@@ -2,7 +2,7 @@ import { registerSecrets } from '../../lib/redact.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import type { GitCredentials } from '../../runtime/git/credentials.js';
-import { projectSecrets } from '../schema.js';
+import { projects, projectSecrets } from '../schema.js';
 
 /** The secrets a project can hold; each is read only by the one part of VIBN that needs it. */
 export const PROJECT_SECRET_NAMES = ['git_token', 'git_ssh_key', 'git_known_hosts', 'coolify_token', 'deploy_webhook_secret', 'gitea_webhook_secret'] as const;
@@ -27,11 +27,16 @@ export async function setProjectSecret(db: DbOrTx, projectId: string, name: Proj
     .onConflictDoUpdate({ target: [projectSecrets.projectId, projectSecrets.name], set: { value, updatedAt: sql`now()` } });
 }
 
-/** How VIBN authenticates to the project's git server: its token, else its deploy key, else nothing. */
+/**
+ * How VIBN authenticates to the project's git server: its token, else its deploy key, else nothing; and
+ * whether the admin set the repository URL they go to (see GitCredentials).
+ */
 export async function gitCredentials(db: DbOrTx, projectId: string): Promise<GitCredentials> {
+  const [project] = await db.select({ repoUrlByAdmin: projects.repoUrlByAdmin }).from(projects).where(eq(projects.id, projectId));
+  const remoteSetByAdmin = project?.repoUrlByAdmin ?? false;
   const token = await getProjectSecret(db, projectId, 'git_token');
-  if (token) return { kind: 'token', token };
+  if (token) return { kind: 'token', token, remoteSetByAdmin };
   const privateKey = await getProjectSecret(db, projectId, 'git_ssh_key');
-  if (privateKey) return { kind: 'ssh_key', privateKey, knownHosts: await getProjectSecret(db, projectId, 'git_known_hosts') };
+  if (privateKey) return { kind: 'ssh_key', privateKey, knownHosts: await getProjectSecret(db, projectId, 'git_known_hosts'), remoteSetByAdmin };
   return { kind: 'none' };
 }

@@ -15,6 +15,8 @@ export type NewProject = {
   allowNetwork?: boolean;
   timezone: string;
   briefingTime?: string;
+  /** Whether the admin token set `repoUrl`; kept out of the API's view. */
+  repoUrlByAdmin?: boolean;
 };
 
 /** What PATCH /api/projects/:id may change; absent fields stay as they are. */

@@ -8,14 +8,46 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { insideHost, remoteLocation } from './remote-host.js';
 
 /** A project's credentials for its git server. */
 export type GitCredentials =
   /** An access token (Gitea, GitHub, GitLab), sent as the password of HTTP Basic auth. */
-  | { kind: 'token'; token: string; /** Defaults to `x-access-token`; Gitea and GitHub accept any name with a token. */ username?: string }
+  | ({ kind: 'token'; token: string; /** Defaults to `x-access-token`; Gitea and GitHub accept any name with a token. */ username?: string } & Destination)
   /** A deploy key: an OpenSSH private key without a passphrase, and the server's host keys in known_hosts form. */
-  | { kind: 'ssh_key'; privateKey: string; /** Without it the host key is not verified (first use is trusted). */ knownHosts?: string }
+  | ({ kind: 'ssh_key'; privateKey: string; /** Without it the host key is not verified (first use is trusted). */ knownHosts?: string } & Destination)
   | { kind: 'none' };
+
+type Destination = {
+  /**
+   * The project's repository URL was set with the admin token: the credentials may go wherever it points,
+   * this machine or a private network included. Otherwise (a URL a project token set) they go only to a
+   * host that resolves outside, checked each time they are used.
+   */
+  remoteSetByAdmin?: boolean;
+};
+
+/**
+ * Thrown instead of sending credentials to a remote whose host is on this machine, a loopback, private or
+ * link-local network, or cannot be judged, when the admin did not set the project's repository URL. Not
+ * retryable: only the admin setting the URL (or a public host) changes the answer.
+ */
+export class CredentialsWithheldError extends Error {
+  override readonly name = 'CredentialsWithheldError';
+  readonly retryable = false;
+
+  constructor(
+    /** The remote's host, or how the URL was read when it names none. */
+    readonly destination: string,
+    /** Why it counts as inside, e.g. "loopback (127.0.0.1)". */
+    readonly reason: string,
+  ) {
+    super(
+      `VIBN did not send the project's git credentials to ${destination}, which is ${reason}: only a repository URL set ` +
+        "with the admin token may lead there. The admin can allow it by setting the project's repoUrl with the admin token.",
+    );
+  }
+}
 
 /**
  * What a git network command needs to authenticate: settings to pass with `-c` (they name environment
@@ -86,10 +118,21 @@ async function sshKeyAuth(credentials: { privateKey: string; knownHosts?: string
   return { config: [], env: { GIT_SSH_COMMAND: command }, secrets: [] };
 }
 
+/** Throws CredentialsWithheldError unless `remoteUrl` is a network URL whose host resolves only outside. */
+async function requireOutsideRemote(remoteUrl: string | undefined): Promise<void> {
+  const location = remoteUrl === undefined ? ({ kind: 'unknown' } as const) : remoteLocation(remoteUrl);
+  if (location.kind === 'local') throw new CredentialsWithheldError('a local path', 'on this server');
+  if (location.kind === 'unknown') throw new CredentialsWithheldError('an unrecognised remote', 'not a network URL whose host can be checked');
+  const verdict = await insideHost(location.host);
+  if (verdict) throw new CredentialsWithheldError(location.host, verdict.reason);
+}
+
 /**
  * Runs `use` with what git needs to authenticate with `credentials`, and for a deploy key removes the files
  * made for it afterwards, whether `use` succeeds or throws. A token is given only to the host of `remoteUrl`
- * when that is an http(s) URL. Without credentials (or `kind: 'none'`) `use` gets {@link NO_AUTH}.
+ * when that is an http(s) URL. Unless the admin set the remote, that host must resolve outside (see
+ * {@link CredentialsWithheldError}); it is resolved now, at use, so a name that has since moved inside is
+ * caught. Without credentials (or `kind: 'none'`) `use` gets {@link NO_AUTH}.
  */
 export async function withGitAuth<T>(
   credentials: GitCredentials | undefined,
@@ -97,6 +140,7 @@ export async function withGitAuth<T>(
   options: { remoteUrl?: string } = {},
 ): Promise<T> {
   if (!credentials || credentials.kind === 'none') return use(NO_AUTH);
+  if (credentials.remoteSetByAdmin !== true) await requireOutsideRemote(options.remoteUrl);
   if (credentials.kind === 'token') return use(tokenAuth(credentials, options.remoteUrl));
   // mkdtemp makes the folder 0700: only this user can reach the key or list the files.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-git-auth-'));
