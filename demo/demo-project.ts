@@ -28,7 +28,8 @@ export async function ensureDemoProject({ db, home, siteUrl }: { db: Db; home: s
   });
   const [row] = await db
     .insert(projects)
-    .values({ name: DEMO_PROJECT_NAME, repoUrl: remoteUrl, deploy: { kind: 'command', command: DEMO_DEPLOY_COMMAND, url: siteUrl } })
+    // Made by the operator's own start, like a project the admin created: its repository is the admin's.
+    .values({ name: DEMO_PROJECT_NAME, repoUrl: remoteUrl, repoUrlByAdmin: true, deploy: { kind: 'command', command: DEMO_DEPLOY_COMMAND, url: siteUrl } })
     .returning({ id: projects.id });
   // Six weeks of product analytics with a planted drop, so "Why did signups drop last week?" has an answer.
   await seedAnalyticsData(db, row!.id);
