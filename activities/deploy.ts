@@ -16,7 +16,10 @@ import { CommitNotFoundError, checkoutCommit } from '../runtime/deploy/checkout-
 import { createDeployer } from '../runtime/deploy/create-deployer.js';
 import { DeployHttpError } from '../runtime/deploy/deploy-http-error.js';
 import { redactSecrets, tailOf, type DeployResult } from '../runtime/deploy/deployer.js';
-import { workspaceLayout } from '../runtime/workspace/layout.js';
+import { prepareSitesDir } from '../runtime/deploy/sites.js';
+import { sandboxUser } from '../runtime/sandbox/sandbox-user.js';
+import { sitesDir, workspaceLayout } from '../runtime/workspace/layout.js';
+import { openWorkspace } from '../runtime/workspace/sweep.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
 
@@ -50,7 +53,7 @@ const outcomeOf = (row: DeployRow): DeployOutcome => ({
   deployId: row.id,
 });
 
-export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | 'home'>) {
+export function createDeployActivities({ db, home, disk }: Pick<ActivityDeps, 'db' | 'home' | 'disk'>) {
   /** The row that makes this deploy idempotent, inserted by the first attempt and found by every retry. */
   async function claimRow(input: DeployWorkInput, kind: string): Promise<DeployRow> {
     const conversationId = input.conversationId ?? null;
@@ -95,19 +98,26 @@ export function createDeployActivities({ db, home }: Pick<ActivityDeps, 'db' | '
       if ('problem' in deployer) {
         result = { ok: false, status: 'failed', logTail: `[vibn] ${deployer.problem}` };
       } else {
-        const checkout = deploy.kind === 'command' && !input.workdir ? path.join(workspaceLayout(home, projectId).root, 'deploys', row.id) : undefined;
+        const command = deploy.kind === 'command';
+        const root = workspaceLayout(home, projectId).root;
+        const checkout = command && !input.workdir ? path.join(root, 'deploys', row.id) : undefined;
+        // Operator code, still never run as root: as the sandbox user (where VIBN is root), in the project's disk.
+        const runAs = command ? sandboxUser() : undefined;
         try {
+          if (command) await openWorkspace(home, projectId, disk);
+          const sites = command ? await prepareSitesDir(home) : sitesDir(home);
           if (checkout) await whileHeartbeating(() => checkoutCommit({ remoteUrl: project.repoUrl, branch: project.defaultBranch, commit, dir: checkout }));
           const workdir = checkout ?? input.workdir!;
           result = await whileHeartbeating((signal) =>
             deployer.deploy({
               commit,
               workdir,
-              env: { VIBN_COMMIT: commit, VIBN_WORKDIR: workdir, VIBN_HOME: home, VIBN_ROOT: projectRoot, VIBN_PROJECT_ID: projectId },
+              env: { VIBN_COMMIT: commit, VIBN_WORKDIR: workdir, VIBN_HOME: home, VIBN_ROOT: projectRoot, VIBN_PROJECT_ID: projectId, VIBN_SITES: sites },
               signal,
               onProgress: (progress) => Context.current().heartbeat(progress),
               // Kept by deploy id: a retry after this worker died adopts the command instead of running it twice.
-              stateDir: path.join(home, 'deploy-runs', row.id),
+              stateDir: runAs ? path.join(root, 'deploy-runs', row.id) : path.join(home, 'deploy-runs', row.id),
+              runAs,
             }),
           );
         } catch (err) {

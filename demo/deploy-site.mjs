@@ -35,6 +35,14 @@ function releaseName(commit, now) {
   return `t-${now.toISOString().replace(/[:.]/g, '-')}`;
 }
 
+/** Whether a file of the source is published: folders and regular files, never links, devices or pipes. */
+async function publishable(source) {
+  const stat = await fs.lstat(source);
+  if (stat.isDirectory() || stat.isFile()) return true;
+  console.log(`skipped ${source}: not a regular file`);
+  return false;
+}
+
 async function main() {
   const [sourceDir, sitesDir] = process.argv.slice(2);
   if (!sourceDir || !sitesDir) fail('usage: node demo/deploy-site.mjs <sourceDir> <sitesDir>');
@@ -53,7 +61,9 @@ async function main() {
     console.log(`release ${name} already published; reusing it`);
   } else {
     const staging = path.join(sites, `.staging-${name}-${suffix}`);
-    await fs.cp(publicDir, staging, { recursive: true });
+    // Folders and regular files only: the site is served by VIBN's own process, and a symlink the project's
+    // code left (public/leak -> /etc/shadow, say) would be served as whatever it points at.
+    await fs.cp(publicDir, staging, { recursive: true, filter: publishable });
     try {
       await fs.rename(staging, release);
     } catch (err) {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger } from '@temporalio/worker';
@@ -11,6 +13,8 @@ import { setProjectSecret } from '../db/queries/project-secrets.js';
 import { listSessionEvents } from '../db/queries/session-events.js';
 import { deploys, projects } from '../db/schema.js';
 import { createDemoRepository } from '../demo/create-demo-repo.js';
+import { DEMO_DEPLOY_COMMAND, demoSiteDir } from '../demo/demo-project.js';
+import { sandboxUser } from '../runtime/sandbox/sandbox-user.js';
 import { createCommandDeployer } from '../runtime/deploy/command-deployer.js';
 import { createCoolifyDeployer } from '../runtime/deploy/coolify-deployer.js';
 import { DeployHttpError } from '../runtime/deploy/deploy-http-error.js';
@@ -245,4 +249,26 @@ describe('deploy activity', () => {
     const missing = await run({ projectId, commit: 'b'.repeat(40), deployId: randomUUID() });
     expect(missing).toMatchObject({ status: 'failed', logTail: expect.stringContaining('has no commit') });
   });
+
+  it('runs a command deploy as the unprivileged sandbox user, publishing into VIBN_SITES, and never publishes a symlink', async () => {
+    const remote = await createDemoRepository({ stateDir: deps.home });
+    // The project's code plants a link to a host secret in the folder the site is published from.
+    const clone = path.join(deps.home, 'planting');
+    await execa('git', ['clone', '-q', remote.remoteUrl, clone]);
+    await fs.symlink('/etc/shadow', path.join(clone, 'public', 'leak.txt'));
+    await execa('git', ['add', '-A'], { cwd: clone });
+    await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'plant a link'], { cwd: clone });
+    await execa('git', ['push', '-q', 'origin', 'HEAD:main'], { cwd: clone });
+    const commit = (await execa('git', ['rev-parse', 'HEAD'], { cwd: clone })).stdout.trim();
+    const projectId = await createProject({ kind: 'command', command: `id -u; ${DEMO_DEPLOY_COMMAND}` }, remote.remoteUrl);
+
+    const outcome = await run({ projectId, commit, deployId: randomUUID(), conversationId: null });
+    expect(outcome).toMatchObject({ status: 'succeeded' });
+    expect(outcome.logTail!.split('\n')[0]).toBe(String(sandboxUser()?.uid ?? process.getuid!()));
+    const release = path.join(demoSiteDir(deps.home), 'current');
+    expect(await fs.readFile(path.join(release, 'index.html'), 'utf8')).toContain('<');
+    await expect(fs.lstat(path.join(release, 'leak.txt'))).rejects.toThrow();
+    expect(outcome.logTail).toContain('leak.txt: not a regular file');
+  });
 });
+

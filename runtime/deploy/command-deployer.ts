@@ -26,6 +26,11 @@ export type CommandDeployInput = {
   signal?: AbortSignal;
   /** Where the command's process group and exit status are kept for a later attempt (see DeployInput.stateDir). */
   stateDir?: string;
+  /**
+   * The unprivileged user the command runs as (no supplementary groups). Its HOME is then the state folder,
+   * which it owns; the cwd must be writable by it.
+   */
+  runAs?: { uid: number; gid: number };
 };
 
 export type CommandDeployResult = {
@@ -129,8 +134,16 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     return finish({ ok: adopted.exitCode === 0, exitCode: adopted.exitCode, timedOut: false, aborted: false });
   }
 
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
-  if (input.stateDir) await fs.mkdir(input.stateDir, { recursive: true });
+  const { runAs } = input;
+  const home = runAs ? (input.stateDir ?? input.cwd) : (process.env.HOME ?? '/');
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home };
+  // The checkout was made by VIBN (root); git in it, run as another user, would refuse it as "dubious ownership".
+  if (runAs) Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'safe.directory', GIT_CONFIG_VALUE_0: '*' });
+  if (input.stateDir) {
+    await fs.mkdir(input.stateDir, { recursive: true });
+    // The wrapper below writes the exit status there as the command's user.
+    if (runAs) await fs.chown(input.stateDir, runAs.uid, runAs.gid);
+  }
   // With a state folder, a small wrapper writes the command's exit status there, whoever is left to read it.
   const args = input.stateDir ? ['-c', 'bash -c "$1"; status=$?; echo "$status" > "$2"; exit "$status"', 'vibn-deploy', input.command, path.join(input.stateDir, EXIT_FILE)] : ['-c', input.command];
   const subprocess = execa('bash', args, {
@@ -139,6 +152,8 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     extendEnv: false,
     // Its own process group, so that killing -pid reaches every process the command started.
     detached: true,
+    // Node drops supplementary groups along with the uid; root can still signal the group.
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     stdin: 'ignore',
     all: true,
     buffer: false,
@@ -191,9 +206,9 @@ export type CommandDeployerOptions = {
 export function createCommandDeployer(options: CommandDeployerOptions): Deployer {
   return {
     kind: 'command',
-    async deploy({ workdir, env, signal, onProgress, stateDir }: DeployInput): Promise<DeployResult> {
+    async deploy({ workdir, env, signal, onProgress, stateDir, runAs }: DeployInput): Promise<DeployResult> {
       onProgress?.({ phase: 'started' });
-      const result = await runCommandDeploy({ command: options.command, cwd: workdir, env, timeoutMs: options.timeoutMs, signal, stateDir });
+      const result = await runCommandDeploy({ command: options.command, cwd: workdir, env, timeoutMs: options.timeoutMs, signal, stateDir, runAs });
       onProgress?.({ phase: 'done', remoteStatus: result.exitCode === null ? 'no exit code' : `exit ${result.exitCode}` });
       return {
         ok: result.ok,

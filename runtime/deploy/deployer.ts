@@ -33,6 +33,8 @@ export type DeployInput = {
    * deploying a second time.
    */
   stateDir?: string;
+  /** The unprivileged host user a command deploy runs as (VIBN's sandbox user when VIBN is root). */
+  runAs?: { uid: number; gid: number };
 };
 
 export type DeployResult = {

@@ -2,25 +2,33 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Where workspaces go when the state folder sits somewhere the sandbox user cannot reach (root's home). */
-export const SHARED_WORKSPACES = '/var/lib/vibn/workspaces';
+/** Where the sandbox user's folders go when the state folder sits where that user cannot pass (root's home). */
+export const SHARED_STATE = '/var/lib/vibn';
 
 const dirs = new Map<string, string>();
 
 /**
- * The folder holding a state folder's project workspaces. Sandboxes run as an unprivileged user (when VIBN is
- * root), and bubblewrap opens a worktree as that user, so every folder above a worktree must let others
- * pass. `<home>/workspaces` where the folders above the state folder do (the state folder itself is made
- * passable, never listable); otherwise a folder of its own under /var/lib/vibn, named by the state folder.
+ * A folder of the state folder's that the sandbox user must reach: `workspaces` (bubblewrap opens worktrees as
+ * that user) and `sites` (command deployers run as it). `<home>/<name>` where every folder above the state
+ * folder lets others pass (the state folder itself is then made passable, never listable); otherwise
+ * `/var/lib/vibn/<name>/<hash of the state folder>`.
  */
-export function workspacesDir(home: string): string {
-  let dir = dirs.get(home);
+export function reachableDir(home: string, name: 'workspaces' | 'sites'): string {
+  const key = `${home}\0${name}`;
+  let dir = dirs.get(key);
   if (dir === undefined) {
-    dir = process.getuid?.() !== 0 || passableAbove(home) ? path.join(home, 'workspaces') : path.join(SHARED_WORKSPACES, createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16));
-    dirs.set(home, dir);
+    const own = process.getuid?.() !== 0 || passableAbove(home);
+    dir = own ? path.join(home, name) : path.join(SHARED_STATE, name, createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, 16));
+    dirs.set(key, dir);
   }
   return dir;
 }
+
+/** The folder holding a state folder's project workspaces. */
+export const workspacesDir = (home: string) => reachableDir(home, 'workspaces');
+
+/** The folder command deployers may publish into (`VIBN_SITES`); the demo's site lives there. */
+export const sitesDir = (home: string) => reachableDir(home, 'sites');
 
 /** Whether every folder above `dir` lets others through (o+x). */
 function passableAbove(dir: string): boolean {
@@ -35,18 +43,19 @@ function passableAbove(dir: string): boolean {
 }
 
 /**
- * Makes the folders from the state folder down to the workspaces folder passable by the sandbox user (mode
- * 0711: others may pass through, never list).
+ * Makes the folders from the state folder down to `reachableDir(home, name)` passable by the sandbox user
+ * (mode 0711: others may pass through, never list), making them when missing. Returns the folder.
  */
-export function makeWorkspacesPassable(home: string): void {
-  if (process.getuid?.() !== 0) return;
-  const dir = workspacesDir(home);
+export function makeReachable(home: string, name: 'workspaces' | 'sites'): string {
+  const dir = reachableDir(home, name);
   fs.mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return dir;
   const stops = dir.startsWith(`${path.resolve(home)}/`) ? [path.resolve(home), dir] : [dir];
   for (const folder of stops) {
     const mode = fs.statSync(folder).mode & 0o777;
     if ((mode & 0o011) !== 0o011) fs.chmodSync(folder, mode | 0o011);
   }
+  return dir;
 }
 
 /**

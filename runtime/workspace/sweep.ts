@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { makeWorkspacesPassable, workspaceLayout, workspacesDir } from './layout.js';
+import { makeReachable, workspaceLayout, workspacesDir } from './layout.js';
 import { DEFAULT_DISK_BYTES, ensureProjectDisk, type DiskSetting } from './project-disk.js';
 
 const LAST_USED = '.last-used';
@@ -10,7 +10,7 @@ const LAST_USED = '.last-used';
  * passable by the sandbox user, then marked as in use. Every path that writes a workspace starts here.
  */
 export async function openWorkspace(home: string, projectId: string, disk: DiskSetting = { bytes: DEFAULT_DISK_BYTES }) {
-  makeWorkspacesPassable(home);
+  makeReachable(home, 'workspaces');
   const { root } = workspaceLayout(home, projectId);
   await ensureProjectDisk(home, root, projectId, disk, path.join(home, 'workspaces', projectId));
   await touchWorkspace(home, projectId);
