@@ -10,6 +10,7 @@ import { advisorMemory, agentSessions, deploys, monitorFindings } from '../db/sc
 import { bearer, TEST_ADMIN_TOKEN, testAppDeps } from './helpers/api-auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { connectTestClient } from './helpers/temporal.js';
+import { removeStateFolder } from '../runtime/workspace/project-disk.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** One route of the API, called on project B's resources; `admin` routes refuse every project token. */
@@ -76,7 +77,7 @@ describe('API auth: admin token, project tokens, one project never reaching anot
     await app?.close();
     await temporal?.connection.close();
     await database?.drop();
-    await fs.rm(home, { recursive: true, force: true });
+    await removeStateFolder(home);
   });
 
   const conv = (action: string) => `/api/conversations/${ids.conversationB}/${action}`;
