@@ -78,8 +78,20 @@ const acl: Need = {
   why: "each project's disk lets the sandbox user write through a default ACL",
 };
 
+const slirp4netns: Need = {
+  pkg: 'slirp4netns',
+  present: () => findOnPath('slirp4netns') !== undefined,
+  why: 'commands of projects allowed the network reach the internet through it, never the host',
+};
+
+const iproute2: Need = {
+  pkg: 'iproute2',
+  present: () => findOnPath('ip') !== undefined,
+  why: "it sets the routes that keep those commands off the host's own addresses",
+};
+
 /** What `npm start` needs. */
-export const PRODUCT_PACKAGES: readonly Need[] = [bubblewrap, acl];
+export const PRODUCT_PACKAGES: readonly Need[] = [bubblewrap, acl, slirp4netns, iproute2];
 
 /** What `npm test` needs: the product's packages, the browser the console's tests drive, and sshd for git over SSH. */
 export const TEST_PACKAGES: readonly Need[] = [

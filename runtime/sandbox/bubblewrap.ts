@@ -21,8 +21,9 @@ export type SandboxOptions = {
   /** Run without cgroup bounds where they cannot be applied, instead of refusing (the operator's VIBN_UNBOUNDED). */
   unbounded?: boolean;
   /**
-   * Keep the host's network, for package installs. This shares the host's loopback too: services on
-   * 127.0.0.1 (Postgres, Temporal) become reachable, so turn it on only for the calls that need it.
+   * Reach the internet, for package installs: bwrap keeps the network namespace it is started in, which must
+   * be the internet-only one `internetOnlyPrefix()` (network.ts) makes, never the host's. There the host's
+   * loopback (Postgres, Temporal, the API), its own addresses and every private range are out of reach.
    */
   allowNetwork?: boolean;
   /** More host paths shown read-only at the same place, such as a toolchain installed outside /usr. */
@@ -104,6 +105,8 @@ export function bubblewrapArgs({ worktree, options, hostLinks = {}, gitDirIsSyml
     // New user, mount, PID, IPC, UTS, cgroup and network namespaces. The PID namespace makes the command
     // blind to (and unable to signal) host processes, and the kernel kills all of it when its init dies.
     '--unshare-all',
+    // With the network, the namespace bwrap starts in is kept: the caller starts it inside the internet-only
+    // namespace (network.ts), whose routes the sandbox cannot change, having no capabilities there.
     ...(options.allowNetwork ? ['--share-net'] : []),
     // bwrap run as root keeps every capability inside, and `mount -o remount,rw` then writes through a
     // read-only bind to the host. As nobody with no capabilities and no way to make a new user namespace

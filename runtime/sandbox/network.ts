@@ -1,0 +1,289 @@
+/**
+ * The network a sandbox gets when its project allows the network: the internet, never the host. The command
+ * runs in a network namespace of its own whose only way out is slirp4netns (user-mode networking: the host
+ * opens ordinary sockets on the sandbox's behalf), and whose routes send the host's loopback, the host's own
+ * addresses and every private, link-local and reserved range nowhere. `runtime/sandbox/README.md` has the
+ * measurements, including why slirp4netns and not pasta.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+/** The Debian package that provides the user-mode networking. */
+export const INTERNET_ONLY_PACKAGE = 'slirp4netns';
+
+/**
+ * IPv4 destinations a sandbox may never reach, whatever the port: "this network", private (RFC 1918), CGNAT,
+ * loopback, link-local (cloud metadata lives at 169.254.169.254). slirp4netns's own virtual network (10.0.2.0/24,
+ * whose .2 and .3 it translates to the host's loopback and resolver) is inside 10/8. Inside the namespace,
+ * 127/8 is the namespace's own loopback: a dev server the command starts is reachable there.
+ */
+export const BLOCKED_IPV4: readonly string[] = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+];
+
+/** Multicast, and reserved plus broadcast: refused too, though slirp4netns forwards neither. */
+export const REFUSED_IPV4: readonly string[] = ['224.0.0.0/4', '240.0.0.0/4'];
+
+/** slirp4netns's fixed addressing: the namespace's address, its gateway, its interface. */
+const SANDBOX_ADDRESS = '10.0.2.100';
+const GATEWAY = '10.0.2.2';
+const TAP = 'tap0';
+/** The routing table that holds the refusals; consulted before `main` for what the namespace sends. */
+const BLOCK_TABLE = 100;
+/** glibc asks at most three resolvers. */
+const MAX_RESOLVERS = 3;
+
+const SETUP_SCRIPT = fs.readFileSync(new URL('./internet-only.sh', import.meta.url), 'utf8');
+
+export type InternetOnlyOptions = {
+  /** The resolv.conf whose nameservers commands use; default the host's. */
+  resolvConf?: string;
+  /** Where systemd-resolved lists its upstream servers, used when `resolvConf` names only loopback ones. */
+  upstreamResolvConf?: string;
+  /** Host addresses (or address/length) refused besides the ranges; default all this host takes as its own. */
+  hostAddresses?: readonly string[];
+  /** The slirp4netns executable. A path that does not exist stands for a machine without it. */
+  slirp4netnsPath?: string;
+  /** Lets slirp4netns's own complaints through to the command's stderr (the probe wants them). */
+  verbose?: boolean;
+};
+
+/** Which resolvers a sandbox is given and, when none is usable, why (in plain words). */
+export type SandboxDns = { nameservers: string[]; problem?: string };
+
+/**
+ * The argv prefix that runs the rest of an argv (setpriv, bwrap …) inside an internet-only network namespace:
+ * append the argv; bwrap must then be given `--share-net`, which shares this namespace. Works started as root
+ * (the namespace belongs to the host, and slirp4netns keeps only CAP_NET_BIND_SERVICE in an empty mount
+ * namespace) and unprivileged (a user namespace of its own, where it is root; slirp4netns then needs
+ * /dev/net/tun open to that user, as Debian ships it). The appended argv keeps the prefix's pid, so killing
+ * it (bwrap) ends slirp4netns too. Reads the host's addresses and resolvers now: build it per command.
+ */
+export function internetOnlyPrefix(options: InternetOnlyOptions = {}): string[] {
+  const dns = sandboxDns(options);
+  return [
+    'bash',
+    '-c',
+    SETUP_SCRIPT,
+    'vibn-internet-only',
+    'outer',
+    ipv4Batch(dns.nameservers, options.hostAddresses ?? localIpv4Addresses()),
+    ipv6Batch(),
+    writeResolvConf(dns.nameservers, options.resolvConf ?? '/etc/resolv.conf'),
+    options.slirp4netnsPath ?? 'slirp4netns',
+    options.verbose ? '1' : '0',
+  ];
+}
+
+/**
+ * The `ip -batch` lines for IPv4. Blocked destinations get `local` routes, so they mean the namespace itself,
+ * rather than `prohibit` ones: a failed route lookup on a socket bound to tap0 (SO_BINDTODEVICE, allowed
+ * unprivileged) makes the kernel assume the address is on the link and send to it anyway, which is how such
+ * a socket reached 10.0.2.3 and, through slirp4netns, the host's resolver on any port. A `local` route is
+ * found whatever the socket asks for (its device, SO_DONTROUTE's link scope).
+ */
+export function ipv4Batch(nameservers: readonly string[], hostAddresses: readonly string[]): string {
+  const lines = [
+    'link set lo up',
+    // --configure gave 10.0.2.100/24; a /32 leaves no on-link neighbours to send to directly.
+    `address del ${SANDBOX_ADDRESS}/24 dev ${TAP}`,
+    `address add ${SANDBOX_ADDRESS}/32 dev ${TAP}`,
+    `route add default via ${GATEWAY} dev ${TAP} onlink`,
+  ];
+  // `iif lo` is what the namespace itself sends. Packets coming in from slirp4netns are not looked up in the
+  // block table: their source, the gateway, would be local there, and the kernel would drop them.
+  for (const resolver of nameservers) {
+    for (const proto of ['udp', 'tcp']) lines.push(`rule add pref ${BLOCK_TABLE - 10} iif lo to ${resolver}/32 ipproto ${proto} dport 53 lookup main`);
+  }
+  lines.push(`rule add pref ${BLOCK_TABLE} iif lo lookup ${BLOCK_TABLE}`);
+  for (const range of BLOCKED_IPV4) lines.push(`route add local ${range} dev ${TAP} table ${BLOCK_TABLE}`);
+  const covered = [...BLOCKED_IPV4, ...REFUSED_IPV4];
+  for (const local of new Set(hostAddresses.map((address) => (address.includes('/') ? address : `${address}/32`)))) {
+    const [address, bits] = local.split('/');
+    if (!net.isIPv4(address!) || !/^\d+$/.test(bits!) || Number(bits) > 32) continue;
+    if (!covered.some((range) => inRange(address!, range) && Number(bits) >= Number(range.split('/')[1]))) {
+      lines.push(`route add local ${local} dev ${TAP} table ${BLOCK_TABLE}`);
+    }
+  }
+  for (const range of REFUSED_IPV4) lines.push(`route add prohibit ${range} table ${BLOCK_TABLE}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** slirp4netns runs without IPv6, so no IPv6 leaves the namespace; this says so to the kernel as well. */
+export function ipv6Batch(): string {
+  return `rule add pref ${BLOCK_TABLE} iif lo lookup ${BLOCK_TABLE}\nroute add unreachable ::/0 table ${BLOCK_TABLE}\n`;
+}
+
+/**
+ * The resolvers a sandbox may ask (on port 53 only): the host's IPv4 nameservers that are not loopback. A
+ * loopback stub (systemd-resolved's 127.0.0.53) cannot be reached without reaching the host's loopback, so its
+ * upstream servers are used instead; where there are none, names do not resolve and `problem` says why.
+ */
+export function sandboxDns(options: InternetOnlyOptions = {}): SandboxDns {
+  const listed = nameserversIn(options.resolvConf ?? '/etc/resolv.conf');
+  const usable = listed.filter(isReachableResolver);
+  if (usable.length > 0) return { nameservers: usable.slice(0, MAX_RESOLVERS) };
+  const upstream = nameserversIn(options.upstreamResolvConf ?? '/run/systemd/resolve/resolv.conf').filter(isReachableResolver);
+  if (upstream.length > 0) return { nameservers: upstream.slice(0, MAX_RESOLVERS) };
+  const host = listed.length > 0 ? `the host's resolver (${listed.join(', ')}) is on its loopback or IPv6, which sandboxes may not reach` : 'the host names no resolver';
+  return { nameservers: [], problem: `names do not resolve in commands with network access: ${host}, and no upstream resolver is listed` };
+}
+
+function isReachableResolver(address: string): boolean {
+  return net.isIPv4(address) && !inRange(address, '127.0.0.0/8') && !inRange(address, '0.0.0.0/8');
+}
+
+function nameserversIn(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([key, value]) => key === 'nameserver' && value !== undefined && net.isIP(value) !== 0)
+    .map(([, value]) => value as string);
+}
+
+let resolvDir: string | undefined;
+
+/**
+ * A resolv.conf naming only the sandbox's resolvers, with the host's search and options lines, bound over
+ * /etc/resolv.conf in the namespace's own mount namespace. Content-addressed, so concurrent commands share it.
+ */
+function writeResolvConf(nameservers: readonly string[], hostResolvConf: string): string {
+  let kept: string[] = [];
+  try {
+    kept = fs
+      .readFileSync(hostResolvConf, 'utf8')
+      .split('\n')
+      .filter((line) => /^(search|domain|options)\s[\x20-\x7e]*$/.test(line));
+  } catch {
+    // No resolv.conf on the host: the sandbox gets the resolvers alone.
+  }
+  const content = [...nameservers.map((ns) => `nameserver ${ns}`), ...kept, ''].join('\n');
+  if (!resolvDir || !fs.existsSync(resolvDir)) {
+    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'vibn-sandbox-dns-'));
+    // Readable by whoever runs the prefix (VIBN's own user when it is not root); nothing in it is secret.
+    fs.chmodSync(made, 0o755);
+    process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+    resolvDir = made;
+  }
+  const file = path.join(resolvDir, `resolv-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.conf`);
+  if (!fs.existsSync(file)) {
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, content, { mode: 0o644 });
+    fs.renameSync(temp, file);
+  }
+  return file;
+}
+
+/**
+ * What this host takes as its own IPv4 addresses: the kernel's local routes (/proc/net/fib_trie), which count
+ * addresses on interfaces without carrier and whole `local` prefixes too, where os.networkInterfaces() lists
+ * running interfaces only. Each as address/prefix length.
+ */
+export function localIpv4Addresses(fibTrie = '/proc/net/fib_trie'): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(fibTrie, 'utf8');
+  } catch {
+    return Object.values(os.networkInterfaces())
+      .flat()
+      .filter((info) => info?.family === 'IPv4')
+      .map((info) => `${info!.address}/32`);
+  }
+  const found = new Set<string>();
+  let leaf: string | undefined;
+  for (const line of text.split('\n')) {
+    const node = /\|-- (\d+\.\d+\.\d+\.\d+)$/.exec(line.trim());
+    if (node) leaf = node[1];
+    const local = /^\/(\d+) host LOCAL$/.exec(line.trim());
+    if (local && leaf) found.add(`${leaf}/${local[1]}`);
+  }
+  return [...found];
+}
+
+function inRange(address: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return ((toInt(address) & mask) >>> 0) === ((toInt(base!) & mask) >>> 0);
+}
+
+function toInt(address: string): number {
+  return address.split('.').reduce((n, octet) => ((n << 8) | Number(octet)) >>> 0, 0);
+}
+
+/**
+ * Thrown when a command needs the network but this worker cannot give it the internet-only namespace. Not
+ * retryable: the machine has to change. Such a command is refused, never given the host's network instead.
+ */
+export class InternetOnlyUnavailableError extends Error {
+  override readonly name = 'InternetOnlyUnavailableError';
+  readonly retryable = false;
+
+  constructor(
+    /** What failed, in the words slirp4netns or the setup used. */
+    readonly reason: string,
+  ) {
+    super(
+      `Commands that need the network are not run: this worker cannot give them the internet without its own network (${reason}). ` +
+        `Install the ${INTERNET_ONLY_PACKAGE} package (apt-get install ${INTERNET_ONLY_PACKAGE}), or turn off the project's network access.`,
+    );
+  }
+}
+
+export type InternetOnlyStatus = { available: true; dns: SandboxDns } | { available: false; reason: string };
+
+const statusByPath = new Map<string, Promise<InternetOnlyStatus>>();
+/** How long a failed probe stands, as for bwrap's: probed again after, so installing needs no restart. */
+const FAILED_PROBE_TTL_MS = 30_000;
+
+/** Whether the internet-only namespace can be made here, by making one around `true`. Remembered like bwrap's. */
+export function detectInternetOnly(options: Pick<InternetOnlyOptions, 'slirp4netnsPath'> = {}): Promise<InternetOnlyStatus> {
+  const key = options.slirp4netnsPath ?? 'slirp4netns';
+  let status = statusByPath.get(key);
+  if (!status) {
+    const probing = probe(key);
+    status = probing;
+    statusByPath.set(key, probing);
+    void probing.then((s) => {
+      if (s.available) return;
+      setTimeout(() => statusByPath.get(key) === probing && statusByPath.delete(key), FAILED_PROBE_TTL_MS).unref();
+    });
+  }
+  return status;
+}
+
+async function probe(slirp4netnsPath: string): Promise<InternetOnlyStatus> {
+  if (!onPath(slirp4netnsPath)) return { available: false, reason: `${slirp4netnsPath} was not found` };
+  const [file, ...args] = [...internetOnlyPrefix({ slirp4netnsPath, verbose: true }), 'ip', '-4', 'route', 'show', 'default'];
+  const result = await execa(file!, args, { reject: false, timeout: 20_000, stdin: 'ignore', cwd: '/' });
+  if (result.exitCode === 0 && result.stdout.includes(GATEWAY)) return { available: true, dns: sandboxDns() };
+  const said = `${result.stderr}`.split('\n').filter(Boolean).join('; ');
+  return { available: false, reason: said || result.shortMessage || `the setup exited with ${result.exitCode}` };
+}
+
+function onPath(command: string): boolean {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+  return candidates.some((file) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
