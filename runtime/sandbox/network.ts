@@ -157,11 +157,10 @@ function nameserversIn(file: string): string[] {
     .map(([, value]) => value as string);
 }
 
-let resolvDir: string | undefined;
-
 /**
  * A resolv.conf naming only the sandbox's resolvers, with the host's search and options lines, bound over
- * /etc/resolv.conf in the namespace's own mount namespace. Content-addressed, so concurrent commands share it.
+ * /etc/resolv.conf in the namespace's own mount namespace. Content-addressed, so commands share it and a
+ * worker's restarts add nothing.
  */
 function writeResolvConf(nameservers: readonly string[], hostResolvConf: string): string {
   let kept: string[] = [];
@@ -174,20 +173,39 @@ function writeResolvConf(nameservers: readonly string[], hostResolvConf: string)
     // No resolv.conf on the host: the sandbox gets the resolvers alone.
   }
   const content = [...nameservers.map((ns) => `nameserver ${ns}`), ...kept, ''].join('\n');
-  if (!resolvDir || !fs.existsSync(resolvDir)) {
-    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'vibn-sandbox-dns-'));
-    // Readable by whoever runs the prefix (VIBN's own user when it is not root); nothing in it is secret.
-    fs.chmodSync(made, 0o755);
-    process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
-    resolvDir = made;
-  }
-  const file = path.join(resolvDir, `resolv-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.conf`);
+  const file = path.join(resolvConfDir(), `resolv-${createHash('sha256').update(content).digest('hex').slice(0, 16)}.conf`);
   if (!fs.existsSync(file)) {
     const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, content, { mode: 0o644 });
+    fs.writeFileSync(temp, content);
+    // Whatever the umask: the sandbox user reads it through bwrap's bind.
+    fs.chmodSync(temp, 0o644);
     fs.renameSync(temp, file);
   }
   return file;
+}
+
+let privateDir: string | undefined;
+
+/**
+ * One folder per user in the temporary folder, readable by whoever runs the prefix (nothing in it is
+ * secret) and writable by its owner only. In a shared /tmp another user may have made it first: then a
+ * folder of this process's own.
+ */
+function resolvConfDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  const dir = path.join(os.tmpdir(), `vibn-sandbox-dns-${uid}`);
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const stat = fs.lstatSync(dir);
+  if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0) return dir;
+  if (!privateDir || !fs.existsSync(privateDir)) {
+    privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vibn-sandbox-dns-'));
+    fs.chmodSync(privateDir, 0o755);
+  }
+  return privateDir;
 }
 
 /**
