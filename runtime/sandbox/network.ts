@@ -269,7 +269,7 @@ const statusByPath = new Map<string, Promise<InternetOnlyStatus>>();
 /** How long a failed probe stands, as for bwrap's: probed again after, so installing needs no restart. */
 const FAILED_PROBE_TTL_MS = 30_000;
 
-/** Whether the internet-only namespace can be made here, by making one around `true`. Remembered like bwrap's. */
+/** Whether the internet-only namespace can be made here, by making one and reading its default route. Remembered like bwrap's. */
 export function detectInternetOnly(options: Pick<InternetOnlyOptions, 'slirp4netnsPath'> = {}): Promise<InternetOnlyStatus> {
   const key = options.slirp4netnsPath ?? 'slirp4netns';
   let status = statusByPath.get(key);
