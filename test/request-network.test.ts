@@ -4,16 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioSchema } from '../llm/scenario.js';
 import { DEMO_DEPLOY_COMMAND } from '../demo/demo-project.js';
 import { startRequestHarness } from './helpers/request-harness.js';
+import { startStandInInternet, type StandInInternet } from './helpers/stand-in-internet.js';
 import { planReply } from './helpers/scenarios.js';
 
 describe("a project's network switch for agent commands", () => {
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
-  let server: http.Server;
+  let internet: StandInInternet;
+  let host: http.Server;
   beforeAll(async () => {
-    server = http.createServer((_req, res) => res.end('hello from the network'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const probe = `node -e "fetch('http://127.0.0.1:${port}/').then(async (r) => console.log('reached:', await r.text())).catch(() => { console.log('no network'); process.exit(1); })"`;
+    // The internet, standing in a network namespace of its own; and a service on the host's loopback, which a
+    // project allowed the network must still not reach.
+    internet = await startStandInInternet('hello from the network');
+    host = http.createServer((_req, res) => res.end('hello from the host'));
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const { port } = host.address() as AddressInfo;
+    const fetchOne = (url: string, label: string) =>
+      `fetch('${url}', { signal: AbortSignal.timeout(5000) }).then(async (r) => console.log('${label}:', await r.text()), () => console.log('${label}: unreachable'))`;
+    const probe = `node -e "${fetchOne(internet.url, 'internet')}; ${fetchOne(`http://127.0.0.1:${port}/`, 'host')}"`;
     const scenario = scenarioSchema.parse({
       name: 'network',
       match: '^network\\b',
@@ -27,7 +34,8 @@ describe("a project's network switch for agent commands", () => {
   });
   afterAll(async () => {
     await h?.stop();
-    server?.close();
+    host?.close();
+    await internet?.close();
   });
 
   const probeOutput = async (allowNetwork: boolean) => {
@@ -43,10 +51,14 @@ describe("a project's network switch for agent commands", () => {
   };
 
   it('keeps commands off the network by default', async () => {
-    expect(await probeOutput(false)).toContain('no network');
+    const output = await probeOutput(false);
+    expect(output).toContain('internet: unreachable');
+    expect(output).toContain('host: unreachable');
   });
 
-  it('lets them out when the project allows it', async () => {
-    expect(await probeOutput(true)).toContain('reached: hello from the network');
+  it('lets them out to the internet, never to the host, when the project allows it', async () => {
+    const output = await probeOutput(true);
+    expect(output).toContain('internet: hello from the network');
+    expect(output).toContain('host: unreachable');
   });
 });

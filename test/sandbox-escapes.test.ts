@@ -150,9 +150,15 @@ describe('the command sandbox', () => {
     expect(outcome.output.match(/node ECONNREFUSED/g)).toHaveLength(2);
   });
 
-  it('keeps the host network only with allowNetwork, loopback included', async () => {
-    const outcome = await run(`curl -sS -m 3 http://127.0.0.1:${httpPort}/`, { sandbox: { allowNetwork: true } });
-    expect(outcome.output).toContain('host service');
+  it("with allowNetwork, through execute_command, still cannot reach the host's loopback or Postgres", async () => {
+    const pgPort = new URL(inject('databaseUrl')).port || '5432';
+    const outcome = await run(
+      `curl -sS -m 3 http://127.0.0.1:${httpPort}/ && echo CONNECTED; echo > /dev/tcp/127.0.0.1/${pgPort} && echo CONNECTED; ip route show default`,
+      { sandbox: { allowNetwork: true } },
+    );
+    expect(outcome.output).not.toMatch(/CONNECTED|host service/);
+    // It does have a network of its own, with a way out (runtime/sandbox/network.test.ts reaches a stand-in internet).
+    expect(outcome.output).toMatch(/^default via /m);
   });
 
   it('never shows the worker environment to the command', async () => {

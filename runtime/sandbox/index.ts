@@ -1,7 +1,9 @@
 /** The command sandbox: bubblewrap around every `execute_command`, with rlimits and cgroup caps. */
 export { bubblewrapArgs, SANDBOX_HOME, SANDBOX_UID, type SandboxOptions } from './bubblewrap.js';
 export {
+  assertReady,
   assertSandboxReady,
+  InternetOnlyUnavailableError,
   BoundsUnavailableError,
   detectBubblewrap,
   requireSandbox,

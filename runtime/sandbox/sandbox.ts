@@ -13,10 +13,11 @@ import type { ToolLimits } from '../tools/types.js';
 import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewrap.js';
 import { BoundsUnavailableError } from './bounds-unavailable.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
+import { detectInternetOnly, internetOnlyPrefix, InternetOnlyUnavailableError } from './network.js';
 import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
 
-export { BoundsUnavailableError };
+export { BoundsUnavailableError, InternetOnlyUnavailableError };
 
 /** The setting a worker's config reads to run commands without a sandbox, named in our refusals. */
 export const UNSANDBOXED_SETTING = 'VIBN_UNSANDBOXED';
@@ -100,6 +101,20 @@ export function requireSandbox(setting: SandboxSetting | undefined): SandboxSett
   return setting ?? {};
 }
 
+/**
+ * Throws when a command with these options would not get the sandbox it asks for: SandboxUnavailableError
+ * without bwrap, InternetOnlyUnavailableError when it allows the network and no namespace of its own can be
+ * made (it is never given the host's network instead).
+ */
+export async function assertReady(sandbox: SandboxOptions): Promise<void> {
+  const status = await detectBubblewrap(sandbox.bwrapPath);
+  if (!status.available) throw new SandboxUnavailableError(status.reason);
+  if (sandbox.allowNetwork) {
+    const net = await detectInternetOnly();
+    if (!net.available) throw new InternetOnlyUnavailableError(net.reason);
+  }
+}
+
 /** For a worker's start: throws SandboxUnavailableError when commands would be refused. */
 export async function assertSandboxReady(setting: SandboxSetting): Promise<void> {
   if (setting === 'unsandboxed') return;
@@ -163,6 +178,9 @@ export type WrapCommandInput = {
 export function wrapCommand({ worktree, sandbox, limits, prefix = [] }: WrapCommandInput): string[] {
   return [
     ...prefix,
+    // Before dropping to the sandbox user: the network namespace needs root to open /dev/net/tun, and its
+    // slirp4netns then sits in the command's cgroup.
+    ...(sandbox.allowNetwork ? internetOnlyPrefix() : []),
     ...asSandboxUser(),
     sandbox.bwrapPath ?? 'bwrap',
     ...bubblewrapArgs({ worktree, options: sandbox, hostLinks: hostLinks(), gitDirIsSymlink: isSymlink(path.join(worktree, '.git')) }),
@@ -193,8 +211,7 @@ const sigxcpuExit = 128 + 24;
  */
 export async function runSandboxed(command: string, options: SandboxedRunOptions): Promise<SandboxedRun> {
   const { sandbox, limits, ...runOptions } = options;
-  const status = await detectBubblewrap(sandbox.bwrapPath);
-  if (!status.available) throw new SandboxUnavailableError(status.reason);
+  await assertReady(sandbox);
   const cgroup = await createCommandCgroup({ project: sandbox.project ?? 'default', limits, unbounded: sandbox.unbounded });
   try {
     const wrapper = wrapCommand({ worktree: options.cwd, sandbox, limits, prefix: cgroup?.enter ?? [] });

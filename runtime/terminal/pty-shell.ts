@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import pty from 'node-pty';
 import { createCommandCgroup, type CommandCgroup } from '../sandbox/cgroup.js';
-import { detectBubblewrap, SandboxUnavailableError, type SandboxOptions } from '../sandbox/index.js';
+import { assertReady, type SandboxOptions } from '../sandbox/index.js';
 import { killLeader, killSessionMembers } from './kill-session.js';
 import { shellCommand, shellEnv, TERMINAL_LIMITS } from './shell-command.js';
 
@@ -44,8 +44,7 @@ const EXIT_WAIT_MS = 3_000;
 export async function startShell(input: StartShellInput): Promise<PtyShell> {
   let cgroup: CommandCgroup | undefined;
   if (input.sandbox !== 'unsandboxed') {
-    const status = await detectBubblewrap(input.sandbox.bwrapPath);
-    if (!status.available) throw new SandboxUnavailableError(status.reason);
+    await assertReady(input.sandbox);
     if (input.sandbox.homeDir) await fs.mkdir(input.sandbox.homeDir, { recursive: true });
     cgroup = await createCommandCgroup({ project: input.sandbox.project ?? 'default', limits: TERMINAL_LIMITS, unbounded: input.sandbox.unbounded });
   }

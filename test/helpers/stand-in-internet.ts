@@ -1,0 +1,49 @@
+/**
+ * A host on "the internet" for tests of `allowNetwork`: an HTTP server in a network namespace of its own,
+ * reached from the host over a veth pair at an address in TEST-NET-2 (198.51.100.0/24, never private), with
+ * /32 routes only, so nothing else on the machine is rerouted. Needs root (ip netns).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { execa } from 'execa';
+
+export type StandInInternet = { url: string; close(): Promise<void> };
+
+const SERVER = `require('node:http').createServer((_q, r) => r.end(process.argv[2])).listen(8080, process.argv[1], () => console.log('ready'))`;
+
+export async function startStandInInternet(answer: string): Promise<StandInInternet> {
+  const id = randomBytes(3).toString('hex');
+  const ns = `vibn-www-${id}`;
+  const [hostSide, peerSide] = [`vw${id}h`, `vw${id}n`];
+  const last = 10 + 2 * randomInt(0, 110);
+  const [hostAddress, siteAddress] = [`198.51.100.${last}`, `198.51.100.${last + 1}`];
+  const ip = (...args: string[]) => execa('ip', args);
+  const close = async () => {
+    server?.kill('SIGKILL');
+    await execa('ip', ['link', 'del', hostSide], { reject: false });
+    await execa('ip', ['netns', 'del', ns], { reject: false });
+  };
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    await ip('netns', 'add', ns);
+    await ip('link', 'add', hostSide, 'type', 'veth', 'peer', 'name', peerSide, 'netns', ns);
+    await ip('address', 'add', `${hostAddress}/32`, 'dev', hostSide);
+    await ip('link', 'set', hostSide, 'up');
+    await ip('route', 'add', `${siteAddress}/32`, 'dev', hostSide);
+    await ip('-n', ns, 'address', 'add', `${siteAddress}/32`, 'dev', peerSide);
+    await ip('-n', ns, 'link', 'set', peerSide, 'up');
+    await ip('-n', ns, 'link', 'set', 'lo', 'up');
+    await ip('-n', ns, 'route', 'add', `${hostAddress}/32`, 'dev', peerSide);
+    await ip('-n', ns, 'route', 'add', 'default', 'via', hostAddress, 'dev', peerSide, 'onlink');
+    server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, siteAddress, answer], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the stand-in internet did not start within 20 s')), 20_000);
+      server!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && (clearTimeout(timer), resolve()));
+      server!.once('exit', (code) => reject(new Error(`the stand-in internet exited with ${code}`)));
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { url: `http://${siteAddress}:8080/`, close };
+}
