@@ -5,6 +5,7 @@
 import { BOUNDS_FIX, BoundsUnavailableError, UNBOUNDED_SETTING } from './bounds-unavailable.js';
 import { createCommandCgroup } from './cgroup.js';
 import type { CgroupHost } from './cgroup-host.js';
+import { probeCache } from './probe-cache.js';
 
 /**
  * Bounds applied (on cgroup v1 or v2); missing but the operator opted out (commands run unbounded); or
@@ -25,12 +26,11 @@ export type BoundsHealthOptions = {
 /** The probe's project: not a project id (those are UUIDs), so it never shares a real project's totals. */
 const PROBE_PROJECT = 'vibn-bounds-probe';
 
-/** How long a failed probe stands: long enough that the public /health cannot make us probe at will. */
-const FAILED_PROBE_TTL_MS = 30_000;
-
 type Probe = { version: 1 | 2 } | { reason: string };
 
-const probes = new Map<string, Promise<Probe>>();
+// Keyed by the host's description: tests probe stand-in hosts beside the process's own.
+const hosts = new Map<string, CgroupHost>();
+const probeAt = probeCache((key) => probe(hosts.get(key)), (result: Probe) => 'version' in result);
 
 /** Bounds as /health and the start report them. A working probe is remembered; a failed one for 30 s. */
 export async function boundsHealth(options: BoundsHealthOptions): Promise<BoundsHealth> {
@@ -42,17 +42,8 @@ export async function boundsHealth(options: BoundsHealthOptions): Promise<Bounds
 
 function probeOnce(host: CgroupHost | undefined): Promise<Probe> {
   const key = host ? JSON.stringify(host) : 'own';
-  let probing = probes.get(key);
-  if (!probing) {
-    const started = probe(host);
-    probing = started;
-    probes.set(key, started);
-    void started.then((result) => {
-      if ('version' in result) return;
-      setTimeout(() => probes.get(key) === started && probes.delete(key), FAILED_PROBE_TTL_MS).unref();
-    });
-  }
-  return probing;
+  if (host) hosts.set(key, host);
+  return probeAt(key);
 }
 
 async function probe(host: CgroupHost | undefined): Promise<Probe> {

@@ -11,6 +11,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { findExecutable } from './executable.js';
+import { probeCache } from './probe-cache.js';
 
 /** The Debian package that provides the user-mode networking. */
 export const INTERNET_ONLY_PACKAGE = 'slirp4netns';
@@ -265,43 +267,18 @@ export class InternetOnlyUnavailableError extends Error {
 
 export type InternetOnlyStatus = { available: true; dns: SandboxDns } | { available: false; reason: string };
 
-const statusByPath = new Map<string, Promise<InternetOnlyStatus>>();
-/** How long a failed probe stands, as for bwrap's: probed again after, so installing needs no restart. */
-const FAILED_PROBE_TTL_MS = 30_000;
+const detectAt = probeCache(probe, (status: InternetOnlyStatus) => status.available);
 
 /** Whether the internet-only namespace can be made here, by making one and reading its default route. Remembered like bwrap's. */
 export function detectInternetOnly(options: Pick<InternetOnlyOptions, 'slirp4netnsPath'> = {}): Promise<InternetOnlyStatus> {
-  const key = options.slirp4netnsPath ?? 'slirp4netns';
-  let status = statusByPath.get(key);
-  if (!status) {
-    const probing = probe(key);
-    status = probing;
-    statusByPath.set(key, probing);
-    void probing.then((s) => {
-      if (s.available) return;
-      setTimeout(() => statusByPath.get(key) === probing && statusByPath.delete(key), FAILED_PROBE_TTL_MS).unref();
-    });
-  }
-  return status;
+  return detectAt(options.slirp4netnsPath ?? 'slirp4netns');
 }
 
 async function probe(slirp4netnsPath: string): Promise<InternetOnlyStatus> {
-  if (!onPath(slirp4netnsPath)) return { available: false, reason: `${slirp4netnsPath} was not found` };
+  if (!findExecutable(slirp4netnsPath)) return { available: false, reason: `${slirp4netnsPath} was not found` };
   const [file, ...args] = [...internetOnlyPrefix({ slirp4netnsPath, verbose: true }), 'ip', '-4', 'route', 'show', 'default'];
   const result = await execa(file!, args, { reject: false, timeout: 20_000, stdin: 'ignore', cwd: '/' });
   if (result.exitCode === 0 && result.stdout.includes(GATEWAY)) return { available: true, dns: sandboxDns() };
   const said = `${result.stderr}`.split('\n').filter(Boolean).join('; ');
   return { available: false, reason: said || result.shortMessage || `the setup exited with ${result.exitCode}` };
-}
-
-function onPath(command: string): boolean {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
-  return candidates.some((file) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }

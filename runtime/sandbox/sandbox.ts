@@ -14,6 +14,8 @@ import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewra
 import { BoundsUnavailableError } from './bounds-unavailable.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
 import { detectInternetOnly, internetOnlyPrefix, InternetOnlyUnavailableError } from './network.js';
+import { findExecutable } from './executable.js';
+import { probeCache } from './probe-cache.js';
 import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
 
@@ -49,28 +51,12 @@ export class SandboxUnavailableError extends Error {
 
 export type BubblewrapStatus = { available: true } | { available: false; reason: string };
 
-const statusByPath = new Map<string, Promise<BubblewrapStatus>>();
-
-/** How long a failed probe stands: long enough that the public /health cannot make us spawn bwrap at will. */
-const FAILED_PROBE_TTL_MS = 30_000;
-
 /**
  * Whether bwrap can build our sandbox here, by running `true` in one. A working sandbox is remembered per
  * executable; a missing one for half a minute, then probed again, so installing bubblewrap needs no restart.
  */
-export function detectBubblewrap(bwrapPath = 'bwrap'): Promise<BubblewrapStatus> {
-  let status = statusByPath.get(bwrapPath);
-  if (!status) {
-    const probing = probe(bwrapPath);
-    status = probing;
-    statusByPath.set(bwrapPath, probing);
-    void probing.then((s) => {
-      if (s.available) return;
-      setTimeout(() => statusByPath.get(bwrapPath) === probing && statusByPath.delete(bwrapPath), FAILED_PROBE_TTL_MS).unref();
-    });
-  }
-  return status;
-}
+const detectBubblewrapAt = probeCache(probe, (status: BubblewrapStatus) => status.available);
+export const detectBubblewrap = (bwrapPath = 'bwrap') => detectBubblewrapAt(bwrapPath);
 
 /** The sandbox as /health and the console report it: fine, deliberately off, or missing with the fix. */
 export async function sandboxHealth(setting: SandboxSetting): Promise<SandboxHealth> {
@@ -84,6 +70,7 @@ async function probe(bwrapPath: string): Promise<BubblewrapStatus> {
   try {
     // Started as the sandbox user, like every real command: the probe fails where theirs would.
     await fsp.chmod(worktree, 0o755);
+    // The program started is setpriv where VIBN is root, so a missing bwrap is looked for first.
     if (!findExecutable(bwrapPath)) return { available: false, reason: `${bwrapPath} was not found` };
     const [file, ...args] = [...asSandboxUser(), bwrapPath, ...bubblewrapArgs({ worktree, options: {}, hostLinks: hostLinks() })];
     const result = await execa(file!, [...args, '--', 'true'], { reject: false, timeout: 10_000, stdin: 'ignore' });
@@ -120,19 +107,6 @@ export async function assertSandboxReady(setting: SandboxSetting): Promise<void>
   if (setting === 'unsandboxed') return;
   const status = await detectBubblewrap(setting.bwrapPath);
   if (!status.available) throw new SandboxUnavailableError(status.reason);
-}
-
-/** Whether `file` names an executable, as a path or on PATH (the started program is setpriv, not bwrap). */
-function findExecutable(file: string): boolean {
-  const candidates = file.includes('/') ? [file] : (process.env.PATH ?? '/usr/bin:/bin').split(':').map((dir) => path.join(dir, file));
-  return candidates.some((candidate) => {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 let linksOnce: Record<string, string> | undefined;
