@@ -5,8 +5,7 @@
  * whichever process it is used. Two real API processes on one database: this one in the test (A) and
  * `api/server.ts` as a child (B).
  */
-import { execFileSync } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,17 +24,8 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/poll.js';
 import { mustOpen, openSocket, RecordingSocket, SseReader } from './helpers/sockets.js';
 import { connectTestClient } from './helpers/temporal.js';
+import { marker, running } from './helpers/processes.js';
 
-/** Whether any process's command line holds `marker`. */
-function running(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const marker = () => String(randomInt(10_000_000, 99_999_999));
 /** "Within seconds": a check period, and room for a busy machine to close the socket and kill the shell. */
 const WITHIN_MS = REVOCATION_CHECK_MS + 8_000;
 

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/poll.js';
 import { connectTestClient } from './helpers/temporal.js';
 import { removeStateFolder } from '../runtime/workspace/project-disk.js';
+import { marker, running } from './helpers/processes.js';
 
 type Frame = { type: string; data?: string; cwd?: string; code?: string | number | null; message?: string };
 
@@ -76,17 +76,7 @@ async function openShell(baseUrl: string, projectId: string, token = TEST_ADMIN_
   return client;
 }
 
-/** Whether any process's command line holds `marker`. */
-function running(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const marker = () => String(randomInt(10_000_000, 99_999_999));
 
 describe('the terminal: a sandboxed shell in the project workspace over WebSocket', () => {
   let database: TestDatabase;

@@ -1,0 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+
+/** Whether any process's command line holds `marker`. */
+export function running(marker: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', marker]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A number to put in a command line (`sleep <marker>`), to find its process later. */
+export const marker = () => String(randomInt(10_000_000, 99_999_999));
