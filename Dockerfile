@@ -28,16 +28,17 @@ FROM node:20.20.2-bookworm-slim
 # ca-certificates: HTTPS to git hosts and LLM providers.
 # tini: a real PID 1 that forwards SIGTERM (so the worker can drain its activities) and reaps the
 #   processes that sandboxed agent commands leave behind.
+# acl, e2fsprogs: each project's disk (an ext4 image, writable by the sandbox user through a default ACL).
+# slirp4netns, iproute2: the internet-only network of projects allowed the network.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client bubblewrap ca-certificates tini \
+ && apt-get install -y --no-install-recommends git openssh-client bubblewrap ca-certificates tini acl e2fsprogs slirp4netns iproute2 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY --from=build /app /app
 
-# Runs as root on purpose. The worker's sandbox starts bubblewrap as root and bubblewrap itself drops the
-# sandboxed command to an unprivileged identity; a non-root container user could not set up those
-# namespaces. The API does not need root, but sharing one image keeps the two processes identical.
+# Runs as root on purpose: the worker mounts each project's disk and sets up the network namespaces, then
+# starts bubblewrap as the unprivileged vibn-sandbox user (made on first start), never as root. The API does not need root, but sharing one image keeps the two processes identical.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
