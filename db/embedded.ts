@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
+import { letPostgresPass } from './embedded-access.js';
 import { registerSecrets } from '../lib/redact.js';
 import { LEGACY_PASSWORD, newPassword, passwordFileFor, readPassword, writePasswordFile } from './embedded-password.js';
 
@@ -65,6 +66,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     await writePasswordFile(passwordFile, password);
   }
   registerSecrets([password]);
+  await letPostgresPass(dataDir, log);
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({

@@ -37,12 +37,18 @@ describe('npm start, as the README says', () => {
   let browser: ConsoleBrowser | undefined;
 
   beforeAll(async () => {
-    home = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-home-'));
-    await fs.chmod(home, 0o755);
+    // Inside a folder only its owner may enter, as a checkout in root's home is: the sandbox user's folders
+    // (workspaces, sites) then live under /var/lib/vibn, and the embedded Postgres needs its way in.
+    const closed = await fs.mkdtemp(path.join(os.tmpdir(), 'vibn-home-'));
+    await fs.chmod(closed, 0o700);
+    home = path.join(closed, 'state');
     ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort(), site: await freePort() };
     // A user's shell: the basics and nothing of the test runner's (no NODE_ENV, no DATABASE_URL, no keys).
     const keep = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TERM', 'TMPDIR'];
     env = Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    // A PATH without the sbin folders, as root's is under `su` or a kept user PATH: mkfs.ext4, useradd and
+    // losetup must be found all the same.
+    env.PATH = (env.PATH ?? '/usr/bin:/bin').split(':').filter((dir) => !dir.endsWith('/sbin')).join(':');
     Object.assign(env, {
       VIBN_HOME: home,
       VIBN_PG_PORT: String(ports.pg),
@@ -57,6 +63,7 @@ describe('npm start, as the README says', () => {
     await browser?.close();
     if (running) await stop(running).catch(() => undefined);
     await removeStateFolder(home);
+    await fs.rm(path.dirname(home), { recursive: true, force: true });
   });
 
   const start = async (): Promise<Run> => {

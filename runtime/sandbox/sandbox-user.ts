@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { execa } from 'execa';
+import { systemEnv } from '../system-path.js';
 
 export const SANDBOX_USER_NAME = 'vibn-sandbox';
 
@@ -34,7 +35,7 @@ function findOrCreate(): SandboxUser {
   const made = spawnSync(
     'useradd',
     ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--comment', 'VIBN sandboxes', SANDBOX_USER_NAME],
-    { encoding: 'utf8', timeout: 30_000 },
+    { encoding: 'utf8', timeout: 30_000, env: systemEnv() },
   );
   // Another VIBN process may have made it meanwhile (useradd exits 9 then): look again either way.
   const user = lookUp();

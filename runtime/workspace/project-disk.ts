@@ -14,6 +14,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { UNBOUNDED_SETTING } from '../sandbox/bounds-unavailable.js';
 import { sandboxUser } from '../sandbox/sandbox-user.js';
+import { reachableDir } from './layout.js';
+import { systemEnv } from '../system-path.js';
 
 /** How big a project's disk is, or `'unbounded'` where the operator opted out of bounds. */
 export type DiskSetting = { bytes: number } | 'unbounded';
@@ -101,6 +103,7 @@ export async function ensureProjectDisk(
     reject: false,
     timeout: 300_000,
     stdin: 'ignore',
+    env: systemEnv(),
   });
   if (result.exitCode !== 0) throw new DiskUnavailableError(result.stderr.trim() || result.shortMessage || `exit ${result.exitCode}`);
 }
@@ -123,7 +126,7 @@ export async function mountsUnder(dir: string): Promise<string[]> {
  * exits, and the folder can be removed at once). For a deleted project and for tests' clean-up.
  */
 export async function unmountUnder(dir: string): Promise<void> {
-  for (const point of await mountsUnder(dir)) await execa('umount', ['-l', point], { reject: false });
+  for (const point of await mountsUnder(dir)) await execa('umount', ['-l', point], { reject: false, env: systemEnv() });
 }
 
 /** Unmounts a deleted project's disk and removes its image. */
@@ -150,8 +153,14 @@ export async function onNosuidMount(dir: string): Promise<boolean> {
   return best?.options.split(',').includes('nosuid') ?? false;
 }
 
-/** Removes a whole state folder, unmounting the project disks inside it first (tests, benchmarks). */
+/**
+ * Removes a whole state folder, with its workspaces and sites where those live outside it (under
+ * /var/lib/vibn), unmounting the project disks first (tests, benchmarks).
+ */
 export async function removeStateFolder(dir: string): Promise<void> {
-  await unmountUnder(dir);
-  await fs.rm(dir, { recursive: true, force: true });
+  const outside = [reachableDir(dir, 'workspaces'), reachableDir(dir, 'sites')].filter((other) => !other.startsWith(`${path.resolve(dir)}/`));
+  for (const folder of [dir, ...outside]) {
+    await unmountUnder(folder);
+    await fs.rm(folder, { recursive: true, force: true });
+  }
 }
