@@ -3,6 +3,8 @@
  * existing servers) a Postgres and a Temporal dev server under VIBN_HOME, applies migrations, then runs one
  * worker and one API as child processes. Ctrl-C stops everything it started.
  */
+import { workspacesDir } from '../runtime/workspace/layout.js';
+import { unmountUnder } from '../runtime/workspace/project-disk.js';
 import { boundsHealth } from '../runtime/sandbox/bounds-health.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -57,6 +59,9 @@ async function main() {
   }
   await fs.mkdir(config.home, { recursive: true });
   log.info({ home: config.home }, 'state folder (delete it for a clean reset)');
+  // Last of all, once the worker and the API are gone: the project disks this run mounted, so that deleting the
+  // state folder really is a clean reset.
+  cleanups.push(() => unmountUnder(workspacesDir(config.home)));
 
   let databaseUrl = config.database.url;
   if (databaseUrl) {

@@ -15,7 +15,8 @@ import { launchConsoleBrowser, type ConsoleBrowser } from './helpers/browser.js'
 import { processesIn } from './faults/processes.js';
 import { eventually } from './helpers/poll.js';
 import { freePort } from './helpers/ports.js';
-import { removeStateFolder } from '../runtime/workspace/project-disk.js';
+import { mountsUnder, removeStateFolder } from '../runtime/workspace/project-disk.js';
+import { workspacesDir } from '../runtime/workspace/layout.js';
 
 /** Whether anything accepts TCP connections on a loopback port. */
 function listening(port: number): Promise<boolean> {
@@ -153,8 +154,12 @@ describe('npm start, as the README says', () => {
     await browser.close();
     browser = undefined;
 
+    // The demo's project disk was mounted while it ran (outside the closed state folder), and not after.
+    expect(await mountsUnder(workspacesDir(home))).toHaveLength(1);
+    expect(workspacesDir(home).startsWith('/var/lib/vibn/')).toBe(true);
     expect(await stop(first)).toBe('stopped');
     await allStopped();
+    expect(await mountsUnder(workspacesDir(home))).toEqual([]);
 
     // The log, as the user's terminal got it: every request logged at the default level, no error, no secret.
     const log = first.output();
