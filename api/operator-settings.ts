@@ -17,10 +17,30 @@ export async function refuseOperatorOnlyChanges(change: Settings, current: Curre
   if (change.deploy?.kind === 'command' && !isDeepStrictEqual(change.deploy, current.deploy)) {
     throw new ApiError(403, 'admin_only', 'Only the admin token may set a deploy command: it runs on the server itself', 'deploy');
   }
+  // The server calls these on the project's behalf (and shows what they answer in the deploy log): from a
+  // project token they may lead only outside, as a repository may, or they would reach services beside VIBN.
+  if (change.deploy?.kind === 'coolify' && !isDeepStrictEqual(change.deploy, current.deploy)) await refuseInsideService(change.deploy.baseUrl, 'deploy.baseUrl');
+  if (change.deploy?.kind === 'webhook' && !isDeepStrictEqual(change.deploy, current.deploy)) await refuseInsideService(change.deploy.webhookUrl, 'deploy.webhookUrl');
   if (change.allowNetwork !== undefined && change.allowNetwork !== current.allowNetwork) {
     throw new ApiError(403, 'admin_only', "Only the admin token may change the network setting: it opens the sandbox to the server's network", 'allowNetwork');
   }
   if (change.repoUrl !== undefined && change.repoUrl !== current.repoUrl) await refuseInsideRepository(change.repoUrl);
+}
+
+/** A deployer's URL from a project token: https, to a host outside (checked as a repository's host is). */
+async function refuseInsideService(url: string, field: string): Promise<void> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:') {
+    throw new ApiError(403, 'admin_only', `A project token may set ${field} only to an https:// address; others are for the admin token`, field);
+  }
+  const host = parsed.hostname;
+  const verdict = await insideHost(host);
+  if (verdict?.kind === 'inside') {
+    throw new ApiError(403, 'admin_only', `A project token may not point ${field} at ${host}, which is ${verdict.reason}: only the admin token may reach this server or a private network`, field);
+  }
+  if (verdict?.kind === 'unresolved') {
+    throw new ApiError(400, 'unresolvable_host', `${field}: its host ${host} is ${verdict.reason}, so it cannot be checked; check the address and try again`, field);
+  }
 }
 
 /**

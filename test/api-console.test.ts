@@ -111,7 +111,7 @@ describe('API for the web console', () => {
       const patch = {
         repoUrl: 'https://203.0.113.12/console-2.git',
         defaultBranch: 'trunk',
-        deploy: { kind: 'webhook', webhookUrl: 'https://deploy.x.test/hook' },
+        deploy: { kind: 'webhook', webhookUrl: 'https://203.0.113.21/hook' },
         timezone: 'America/New_York',
         briefingTime: '07:30',
         monthlyBudgetUsd: 25,

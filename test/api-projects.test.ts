@@ -103,6 +103,12 @@ describe('projects API', () => {
       [{ repoUrl: '/var/lib/vibn/git/other-project.git' }, 'repoUrl'],
       [{ repoUrl: 'file:///var/lib/vibn/git/other-project.git' }, 'repoUrl'],
       [{ timezone: 'Europe/Paris', repoUrl: '/tmp/other.git' }, 'repoUrl'],
+      // Deployers the server calls for the project: never at itself, a private network or in clear.
+      [{ deploy: { kind: 'webhook', webhookUrl: 'https://127.0.0.1:8233/api/v1/namespaces' } }, 'deploy.webhookUrl'],
+      [{ deploy: { kind: 'webhook', webhookUrl: 'https://localhost/hook' } }, 'deploy.webhookUrl'],
+      [{ deploy: { kind: 'webhook', webhookUrl: 'http://203.0.113.20/hook' } }, 'deploy.webhookUrl'],
+      [{ deploy: { kind: 'coolify', baseUrl: 'https://10.0.0.5', applicationUuid: 'a' } }, 'deploy.baseUrl'],
+      [{ deploy: { kind: 'coolify', baseUrl: 'https://169.254.169.254', applicationUuid: 'a' } }, 'deploy.baseUrl'],
     ] as const;
     for (const [body, field] of refused) {
       const res = await patch(body);
@@ -115,7 +121,7 @@ describe('projects API', () => {
     // Its own settings, a remote repository, another deployer, and the operator's settings sent back unchanged.
     const ok = await patch({ timezone: 'Europe/Paris', allowNetwork: false, deploy: { kind: 'command', command: 'make deploy' }, repoUrl: 'git@203.0.113.9:tenant/app.git' });
     expect(ok.statusCode).toBe(200);
-    expect((await patch({ deploy: { kind: 'webhook', webhookUrl: 'https://deploy.example/hook' } })).statusCode).toBe(200);
+    expect((await patch({ deploy: { kind: 'webhook', webhookUrl: 'https://203.0.113.20/hook' } })).statusCode).toBe(200);
     // The admin token may change all of them.
     expect((await patch({ deploy: { kind: 'command', command: 'make ship' }, allowNetwork: true, repoUrl: '/srv/git/tenant.git' }, admin)).statusCode).toBe(200);
   });
