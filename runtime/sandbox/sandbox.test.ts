@@ -48,6 +48,11 @@ describe('sandbox', () => {
       'sandbox: a process was stopped after 600 s of CPU time, its limit; a process was killed: the command\'s memory limit (4096 MiB) was reached; ' +
         'starting a process failed: the command\'s limit of 512 processes and threads was reached',
     );
+    // The project's totals, across all its commands and terminals, named as such.
+    expect(describeLimitsHit({ memory: true, processes: true, cpu: false, byProject: { memory: true, processes: true } }, defaultToolLimits)).toBe(
+      "sandbox: a process was killed: the memory of all the project's commands and terminals together reached the project's limit; " +
+        "starting a process failed: the project's commands and terminals together reached its limit of processes and threads",
+    );
   });
 
   it('runs as nobody with its own HOME, and writes land in the worktree', async () => {

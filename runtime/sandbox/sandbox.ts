@@ -219,7 +219,14 @@ function killNamespaceInit(bwrapPid: number): void {
 export function describeLimitsHit(hit: SandboxLimitsHit | undefined, limits: SandboxLimits): string | undefined {
   const notes: string[] = [];
   if (hit?.cpu) notes.push(`a process was stopped after ${limits.cpuSeconds} s of CPU time, its limit`);
-  if (hit?.memory) notes.push(`a process was killed: the command's memory limit (${Math.round(limits.memoryBytes / 1024 ** 2)} MiB) was reached`);
-  if (hit?.processes) notes.push(`starting a process failed: the command's limit of ${limits.maxProcesses} processes and threads was reached`);
+  const project = 'the memory of all the project\'s commands and terminals together reached the project\'s limit';
+  if (hit?.memory) {
+    notes.push(`a process was killed: ${hit.byProject?.memory ? project : `the command's memory limit (${Math.round(limits.memoryBytes / 1024 ** 2)} MiB) was reached`}`);
+  }
+  if (hit?.processes) {
+    notes.push(
+      `starting a process failed: ${hit.byProject?.processes ? "the project's commands and terminals together reached its limit of processes and threads" : `the command's limit of ${limits.maxProcesses} processes and threads was reached`}`,
+    );
+  }
   return notes.length > 0 ? `sandbox: ${notes.join('; ')}` : undefined;
 }
