@@ -9,9 +9,20 @@ import { execa } from 'execa';
 
 export type StandInInternet = { url: string; close(): Promise<void> };
 
-const SERVER = `require('node:http').createServer((_q, r) => r.end(process.argv[2])).listen(8080, process.argv[1], () => console.log('ready'))`;
+// Answers `/` with the given text, and any other path with the file of that name in the given folder (a
+// path without an extension: its `.json`, as a package registry answers a package's name).
+const SERVER = `
+const fs = require('node:fs'), path = require('node:path');
+const [address, answer, dir] = process.argv.slice(1);
+require('node:http').createServer((q, r) => {
+  const url = decodeURIComponent(q.url.split('?')[0]);
+  if (url === '/') return r.end(answer);
+  const file = path.join(dir, path.normalize(url) + (path.extname(url) ? '' : '.json'));
+  fs.readFile(file, (err, body) => { if (err) { r.statusCode = 404; return r.end(); } r.setHeader('content-type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream'); r.end(body); });
+}).listen(8080, address, () => console.log('ready'));`;
 
-export async function startStandInInternet(answer: string): Promise<StandInInternet> {
+/** Starts the stand-in: `/` answers `answer`, other paths the files of `dir` (when given). */
+export async function startStandInInternet(answer: string, dir = '/nonexistent'): Promise<StandInInternet> {
   const id = randomBytes(3).toString('hex');
   const ns = `vibn-www-${id}`;
   const [hostSide, peerSide] = [`vw${id}h`, `vw${id}n`];
@@ -35,7 +46,7 @@ export async function startStandInInternet(answer: string): Promise<StandInInter
     await ip('-n', ns, 'link', 'set', 'lo', 'up');
     await ip('-n', ns, 'route', 'add', `${hostAddress}/32`, 'dev', peerSide);
     await ip('-n', ns, 'route', 'add', 'default', 'via', hostAddress, 'dev', peerSide, 'onlink');
-    server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, siteAddress, answer], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVER, siteAddress, answer, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the stand-in internet did not start within 20 s')), 20_000);
       server!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && (clearTimeout(timer), resolve()));
