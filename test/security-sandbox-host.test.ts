@@ -106,4 +106,16 @@ describe.runIf(process.getuid?.() === 0)('the host, after a sandboxed command', 
     await expect(fs.stat(root)).rejects.toThrow();
     await expect(fs.stat(diskImage(home, 'gamma'))).rejects.toThrow();
   });
+
+  it('grows a project disk at its next mount when the operator raised its size, keeping its files', async () => {
+    await openWorkspace(home, 'delta', { bytes: 64 * MiB });
+    const root = workspaceLayout(home, 'delta').root;
+    await fs.writeFile(path.join(root, 'kept.txt'), 'kept');
+    const size = async () => Number((await execa('df', ['-B1', '--output=size', root])).stdout.split('\n')[1]);
+    const before = await size();
+    await execa('umount', [root]);
+    await openWorkspace(home, 'delta', { bytes: 128 * MiB });
+    expect(await size()).toBeGreaterThan(before + 48 * MiB);
+    expect(await fs.readFile(path.join(root, 'kept.txt'), 'utf8')).toBe('kept');
+  });
 });

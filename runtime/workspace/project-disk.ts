@@ -26,7 +26,6 @@ export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
 export const projectDisk = (config: { unbounded: boolean; projectDiskBytes: number }): DiskSetting =>
   config.unbounded ? 'unbounded' : { bytes: config.projectDiskBytes };
 
-
 /** Thrown when a project's disk cannot be made or mounted. Not retryable: the machine has to change. */
 export class DiskUnavailableError extends Error {
   override readonly name = 'DiskUnavailableError';
@@ -43,15 +42,15 @@ export class DiskUnavailableError extends Error {
 export const diskImage = (home: string, projectId: string) => path.join(home, 'disks', `${projectId}.ext4`);
 
 // One script under flock, so the API (a terminal) and a worker opening the same project never mount it
-// twice. A folder that already holds files from before disks existed is moved into the new disk.
+// twice. A folder that already holds files from before disks existed is moved into the new disk. A disk
+// grows when it is next mounted (the next start): online resizing is refused on some kernels.
 const MOUNT_SCRIPT = String.raw`set -eu
 img=$1; dir=$2; bytes=$3; owner=$4; legacy=$5
-if mountpoint -q -- "$dir"; then
-  if [ "$(stat -c %s -- "$img")" -lt "$bytes" ]; then
-    dev=$(findmnt -n -o SOURCE --mountpoint "$dir")
-    truncate -s "$bytes" -- "$img" && losetup -c "$dev" && resize2fs "$dev" >/dev/null 2>&1
-  fi
-  exit 0
+if mountpoint -q -- "$dir"; then exit 0; fi
+if [ -e "$img" ] && [ "$(stat -c %s -- "$img")" -lt "$bytes" ]; then
+  truncate -s "$bytes" -- "$img"
+  e2fsck -f -p "$img" >/dev/null
+  resize2fs "$img" >/dev/null 2>&1
 fi
 if [ ! -e "$img" ]; then
   truncate -s "$bytes" -- "$img.new"; chmod 0600 -- "$img.new"
@@ -78,8 +77,8 @@ if [ -n "$before" ]; then rm -rf -- "$before"; fi
 `;
 
 /**
- * Makes sure the project's workspace folder is its mounted disk (made on first use, grown when the setting
- * grew). Idempotent and safe to call from several processes at once. Throws DiskUnavailableError where a
+ * Makes sure the project's workspace folder is its mounted disk (made on first use, grown at its next mount
+ * when the setting grew). Idempotent and safe to call from several processes at once. Throws DiskUnavailableError where a
  * bounded disk cannot be had.
  */
 export async function ensureProjectDisk(
@@ -105,7 +104,8 @@ export async function ensureProjectDisk(
     stdin: 'ignore',
     env: systemEnv(),
   });
-  if (result.exitCode !== 0) throw new DiskUnavailableError(result.stderr.trim() || result.shortMessage || `exit ${result.exitCode}`);
+  // stderr says why; execa's own message would repeat the whole script.
+  if (result.exitCode !== 0) throw new DiskUnavailableError(result.stderr.trim() || (result.timedOut ? 'timed out' : `the mount script exited with ${result.exitCode}`));
 }
 
 /** The mount points at or below `dir`, deepest first, read from the kernel's table. */
