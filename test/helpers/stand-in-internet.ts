@@ -1,6 +1,7 @@
 /**
  * A host on "the internet" for tests of `allowNetwork`: an HTTP server in a network namespace of its own,
- * reached from the host over a veth pair at an address in TEST-NET-2 (198.51.100.0/24, never private), with
+ * reached from the host over a veth pair at an address in the benchmarking range (198.18.0.0/15: never private,
+ * and apart from TEST-NET-2, which runtime/sandbox/network.test.ts uses, so the two may run at once), with
  * /32 routes only, so nothing else on the machine is rerouted. Needs root (ip netns).
  */
 import { randomBytes, randomInt } from 'node:crypto';
@@ -26,8 +27,8 @@ export async function startStandInInternet(answer: string, dir = '/nonexistent')
   const id = randomBytes(3).toString('hex');
   const ns = `vibn-www-${id}`;
   const [hostSide, peerSide] = [`vw${id}h`, `vw${id}n`];
-  const last = 10 + 2 * randomInt(0, 110);
-  const [hostAddress, siteAddress] = [`198.51.100.${last}`, `198.51.100.${last + 1}`];
+  const [third, last] = [randomInt(0, 256), 10 + 2 * randomInt(0, 110)];
+  const [hostAddress, siteAddress] = [`198.18.${third}.${last}`, `198.18.${third}.${last + 1}`];
   const ip = (...args: string[]) => execa('ip', args);
   const close = async () => {
     server?.kill('SIGKILL');
