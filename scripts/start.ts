@@ -3,6 +3,7 @@
  * existing servers) a Postgres and a Temporal dev server under VIBN_HOME, applies migrations, then runs one
  * worker and one API as child processes. Ctrl-C stops everything it started.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { workspacesDir } from '../runtime/workspace/layout.js';
 import { unmountUnder } from '../runtime/workspace/project-disk.js';
 import { boundsHealth } from '../runtime/sandbox/bounds-health.js';
@@ -31,6 +32,8 @@ function say(text: string) {
 }
 
 const cleanups: Array<() => Promise<unknown>> = [];
+/** Longer than a worker's drain (its shutdown grace), shorter than a person's patience. */
+const CLEANUP_STEP_MS = 30_000;
 let stopping = false;
 
 async function shutdown(code: number) {
@@ -38,7 +41,10 @@ async function shutdown(code: number) {
   stopping = true;
   log.info('stopping everything npm start started');
   for (const cleanup of cleanups.reverse()) {
-    await cleanup().catch((err) => log.warn({ err }, 'cleanup step failed'));
+    // Bounded, so one step that hangs never keeps the later ones (the disks' unmount is last) from running.
+    const stuck = delay(CLEANUP_STEP_MS, 'stuck', { ref: false });
+    const outcome = await Promise.race([cleanup().catch((err: unknown) => log.warn({ err }, 'cleanup step failed')), stuck]);
+    if (outcome === 'stuck') log.warn({ afterMs: CLEANUP_STEP_MS }, 'a cleanup step did not finish; going on');
   }
   process.exit(code);
 }
@@ -137,9 +143,11 @@ async function main() {
   log.info({ apiUrl, temporalUi, demoProject: demo.projectId }, 'VIBN is running');
 }
 
-// This script owns the shutdown order (worker and API drain, then Temporal and Postgres stop).
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+// This script owns the shutdown order (worker and API drain, then Temporal and Postgres stop, then the project
+// disks are unmounted). The handlers stay registered (shutdown runs once): the embedded Postgres's own signal
+// handler stands aside only while another is registered, and would otherwise exit as soon as Postgres stopped.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 main().catch(async (err) => {
   // A missing system package is the user's next step, not a crash: its message has the command to run.
   if (err instanceof SystemPackagesError) say(err.message);

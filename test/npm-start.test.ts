@@ -101,6 +101,8 @@ describe('npm start, as the README says', () => {
   const allStopped = () =>
     eventually('everything npm start started to exit', async () => {
       for (const port of Object.values(ports)) if (await listening(port)) return undefined;
+      // The project disks it mounted are unmounted last, after the processes: npm itself may exit before that.
+      if ((await mountsUnder(workspacesDir(home))).length > 0) return undefined;
       return (await processesIn([home])).length === 0 ? true : undefined;
     }, 30_000);
 
@@ -159,7 +161,6 @@ describe('npm start, as the README says', () => {
     expect(workspacesDir(home).startsWith('/var/lib/vibn/')).toBe(true);
     expect(await stop(first)).toBe('stopped');
     await allStopped();
-    expect(await mountsUnder(workspacesDir(home))).toEqual([]);
 
     // The log, as the user's terminal got it: every request logged at the default level, no error, no secret.
     const log = first.output();
