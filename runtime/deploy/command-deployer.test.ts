@@ -1,3 +1,4 @@
+import { eventually } from '../../test/helpers/poll.js';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +93,19 @@ describe('runCommandDeploy', () => {
       await first;
       // A later retry finds the recorded status: still one deploy.
       expect(await runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir })).toMatchObject({ ok: true, exitCode: 0 });
+      expect(await lines()).toEqual(['deployed']);
+    });
+
+    it('deploys once when the earlier attempt died after starting the command but before recording its pid', async () => {
+      const stateDir = path.join(cwd, 'unrecorded');
+      const first = runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir });
+      // The first attempt's worker "died" before writing the pid file: nothing tells the retry about it.
+      await eventually('the first command to start', async () => ((await fs.stat(path.join(stateDir, 'lock')).catch(() => undefined)) ? true : undefined), 5_000);
+      await fs.rm(path.join(stateDir, 'pid'), { force: true });
+      const retry = await runCommandDeploy({ command, cwd, timeoutMs: 10_000, stateDir });
+      expect(retry).toMatchObject({ ok: true, exitCode: 0 });
+      expect(retry.logTail).toContain('an earlier attempt of this deploy ran the command');
+      await first;
       expect(await lines()).toEqual(['deployed']);
     });
 

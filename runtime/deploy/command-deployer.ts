@@ -73,6 +73,18 @@ class TailBuffer {
 const PID_FILE = 'pid';
 const EXIT_FILE = 'exit';
 
+/**
+ * The wrapper of a deploy with a state folder: it records the command's exit status there, and runs the
+ * command at most once across attempts. An attempt whose worker died between starting the command and
+ * recording its pid leaves no trace for the next attempt to adopt; the lock (held by the running wrapper,
+ * never by the command, which does not inherit it) makes the next one wait, then report the recorded status.
+ */
+const ONCE = `exec 9>>"$2/lock" && flock 9 || exit 1
+if [ -s "$2/${EXIT_FILE}" ]; then status=$(cat "$2/${EXIT_FILE}"); echo "[vibn] an earlier attempt of this deploy ran the command; it exited $status"; exit "$status"; fi
+bash -c "$1" 9>&-; status=$?
+echo "$status" > "$2/${EXIT_FILE}"
+exit "$status"`;
+
 const readNumber = async (file: string) => {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined);
   const n = text === undefined ? NaN : Number.parseInt(text.trim(), 10);
@@ -145,7 +157,7 @@ export async function runCommandDeploy(input: CommandDeployInput): Promise<Comma
     if (runAs) await fs.chown(input.stateDir, runAs.uid, runAs.gid);
   }
   // With a state folder, a small wrapper writes the command's exit status there, whoever is left to read it.
-  const args = input.stateDir ? ['-c', 'bash -c "$1"; status=$?; echo "$status" > "$2"; exit "$status"', 'vibn-deploy', input.command, path.join(input.stateDir, EXIT_FILE)] : ['-c', input.command];
+  const args = input.stateDir ? ['-c', ONCE, 'vibn-deploy', input.command, input.stateDir] : ['-c', input.command];
   const subprocess = execa('bash', args, {
     cwd: input.cwd,
     env: { ...env, ...input.env },
