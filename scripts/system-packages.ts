@@ -3,9 +3,8 @@
  * with apt-get when missing and this process may (root, or passwordless sudo). Where it may not, it stops at
  * once with the command to run, so `npm start` and `npm test` are the only commands a fresh machine needs.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
+import { findOnPath, isExecutableFile } from '../lib/executables.js';
 
 /** The setting that skips this step entirely: for machines whose packages are managed some other way. */
 export const SKIP_SYSTEM_PACKAGES_SETTING = 'VIBN_SKIP_SYSTEM_PACKAGES';
@@ -45,24 +44,6 @@ export class SystemPackagesError extends Error {
     readonly command: string,
   ) {
     super(message);
-  }
-}
-
-/** An executable file of that name in one of PATH's folders, or undefined. */
-export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, command);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
   }
 }
 

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { findExecutable } from './executable.js';
+import { findExecutable } from '../../lib/executables.js';
 import { probeCache } from './probe-cache.js';
 
 /** The Debian package that provides the user-mode networking. */

@@ -14,7 +14,7 @@ import { bubblewrapArgs, toolchainRoots, type SandboxOptions } from './bubblewra
 import { BoundsUnavailableError } from './bounds-unavailable.js';
 import { createCommandCgroup, type LimitsHit } from './cgroup.js';
 import { detectInternetOnly, internetOnlyPrefix, InternetOnlyUnavailableError } from './network.js';
-import { findExecutable } from './executable.js';
+import { findExecutable } from '../../lib/executables.js';
 import { probeCache } from './probe-cache.js';
 import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
