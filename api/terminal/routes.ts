@@ -10,8 +10,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { ProjectView } from '../../db/queries/projects.js';
 import type { Logger } from '../../lib/logger.js';
-import { BoundsUnavailableError, InternetOnlyUnavailableError, SandboxUnavailableError } from '../../runtime/sandbox/index.js';
-import { DiskUnavailableError, type DiskSetting } from '../../runtime/workspace/project-disk.js';
+import { CommandsRefusedError } from '../../runtime/sandbox/index.js';
+import type { DiskSetting } from '../../runtime/workspace/project-disk.js';
 import { startShell } from '../../runtime/terminal/pty-shell.js';
 import { gitCommonDirOf } from '../../runtime/terminal/shell-command.js';
 import { TERMINAL_CWD } from '../../runtime/terminal/terminal-worktree.js';
@@ -113,7 +113,7 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
     try {
       workspace = await openTerminalWorkspace(deps, project);
     } catch (err) {
-      if (err instanceof DiskUnavailableError) {
+      if (err instanceof CommandsRefusedError) {
         log.error({ reason: err.reason }, 'terminal refused: no disk for the project');
         return conn.fail('sandbox_unavailable', err.message, CLOSE.unavailable);
       }
@@ -133,7 +133,7 @@ export function terminalRoutes(app: FastifyInstance, deps: TerminalDeps) {
       conn.attach(shell, TERMINAL_CWD);
       log.info('terminal ready');
     } catch (err) {
-      if (err instanceof SandboxUnavailableError || err instanceof BoundsUnavailableError || err instanceof InternetOnlyUnavailableError) {
+      if (err instanceof CommandsRefusedError) {
         log.error({ reason: err.reason }, 'terminal refused: no sandbox or no bounds');
         return conn.fail('sandbox_unavailable', err.message, CLOSE.unavailable);
       }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { findExecutable } from '../../lib/executables.js';
 import { probeCache } from './probe-cache.js';
+import { CommandsRefusedError } from './commands-refused.js';
 
 /** The Debian package that provides the user-mode networking. */
 export const INTERNET_ONLY_PACKAGE = 'slirp4netns';
@@ -250,15 +251,13 @@ function toInt(address: string): number {
  * Thrown when a command needs the network but this worker cannot give it the internet-only namespace. Not
  * retryable: the machine has to change. Such a command is refused, never given the host's network instead.
  */
-export class InternetOnlyUnavailableError extends Error {
+export class InternetOnlyUnavailableError extends CommandsRefusedError {
   override readonly name = 'InternetOnlyUnavailableError';
-  readonly retryable = false;
 
-  constructor(
-    /** What failed, in the words slirp4netns or the setup used. */
-    readonly reason: string,
-  ) {
+  /** `reason`: what failed, in the words slirp4netns or the setup used. */
+  constructor(reason: string) {
     super(
+      reason,
       `Commands that need the network are not run: this worker cannot give them the internet without its own network (${reason}). ` +
         `Install the ${INTERNET_ONLY_PACKAGE} package (apt-get install ${INTERNET_ONLY_PACKAGE}), or turn off the project's network access.`,
     );

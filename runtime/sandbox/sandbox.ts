@@ -18,6 +18,7 @@ import { findExecutable } from '../../lib/executables.js';
 import { probeCache } from './probe-cache.js';
 import { asSandboxUser } from './sandbox-user.js';
 import { SANDBOX_INSTALL_COMMAND, SANDBOX_PACKAGE, type SandboxHealth } from '../../core/sandbox-missing.js';
+import { CommandsRefusedError } from './commands-refused.js';
 
 export { BoundsUnavailableError, InternetOnlyUnavailableError };
 
@@ -34,15 +35,13 @@ export type SandboxLimits = Pick<ToolLimits, 'cpuSeconds' | 'memoryBytes' | 'add
  * Thrown when a command should run sandboxed but bubblewrap cannot run here (not installed, too old for
  * --disable-userns, or user namespaces are off). Not retryable: the machine has to change.
  */
-export class SandboxUnavailableError extends Error {
+export class SandboxUnavailableError extends CommandsRefusedError {
   override readonly name = 'SandboxUnavailableError';
-  readonly retryable = false;
 
-  constructor(
-    /** What bwrap said, or why it could not start. */
-    readonly reason: string,
-  ) {
+  /** `reason`: what bwrap said, or why it could not start. */
+  constructor(reason: string) {
     super(
+      reason,
       `Commands are not run: the bubblewrap sandbox is not available on this worker (${reason}). ` +
         `Install the ${SANDBOX_PACKAGE} package (bwrap 0.8 or later: ${SANDBOX_INSTALL_COMMAND}), or set ${UNSANDBOXED_SETTING}=1 to run commands without a sandbox.`,
     );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BoundsUnavailableError, describeLimitsHit, InternetOnlyUnavailableError, requireSandbox, runSandboxed, SandboxUnavailableError, type SandboxedRun } from '../sandbox/sandbox.js';
+import { CommandsRefusedError } from '../sandbox/commands-refused.js';
+import { describeLimitsHit, requireSandbox, runSandboxed, type SandboxedRun } from '../sandbox/sandbox.js';
 import { minimalCommandEnv } from './command-env.js';
 import { runCommand } from './run-command.js';
 import type { ToolDefinition } from './types.js';
@@ -44,7 +45,7 @@ export const executeCommandTool: ToolDefinition<z.infer<typeof input>> = {
       try {
         run = await runSandboxed(command, { ...runOptions, sandbox, limits: ctx.limits });
       } catch (error) {
-        if (error instanceof SandboxUnavailableError || error instanceof BoundsUnavailableError || error instanceof InternetOnlyUnavailableError) return { output: error.message, isError: true };
+        if (error instanceof CommandsRefusedError) return { output: error.message, isError: true };
         throw error;
       }
     }

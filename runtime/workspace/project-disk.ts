@@ -16,6 +16,7 @@ import { UNBOUNDED_SETTING } from '../sandbox/bounds-unavailable.js';
 import { sandboxUser } from '../sandbox/sandbox-user.js';
 import { reachableDir } from './layout.js';
 import { systemEnv } from '../system-path.js';
+import { CommandsRefusedError } from '../sandbox/commands-refused.js';
 
 /** How big a project's disk is, or `'unbounded'` where the operator opted out of bounds. */
 export type DiskSetting = { bytes: number } | 'unbounded';
@@ -27,12 +28,12 @@ export const projectDisk = (config: { unbounded: boolean; projectDiskBytes: numb
   config.unbounded ? 'unbounded' : { bytes: config.projectDiskBytes };
 
 /** Thrown when a project's disk cannot be made or mounted. Not retryable: the machine has to change. */
-export class DiskUnavailableError extends Error {
+export class DiskUnavailableError extends CommandsRefusedError {
   override readonly name = 'DiskUnavailableError';
-  readonly retryable = false;
 
-  constructor(readonly reason: string) {
+  constructor(reason: string) {
     super(
+      reason,
       `Commands are not run: this machine cannot give the project a disk of its own (${reason}). ` +
         `Run VIBN as root on a machine with loop devices, or set ${UNBOUNDED_SETTING}=1 to run without disk, memory and process bounds.`,
     );
