@@ -27,7 +27,6 @@ export async function startApiProcess(options: { databaseUrl: string; home: stri
       VIBN_ADMIN_TOKEN: options.adminToken,
       HOST: '127.0.0.1',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
       ...options.env,
     },
