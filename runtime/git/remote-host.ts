@@ -9,6 +9,7 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
+import { INSIDE_RANGES } from '../../lib/inside-ranges.js';
 
 /** A remote URL taken apart: a network URL with its host, a path on this machine, or neither (a remote's name). */
 export type RemoteLocation =
@@ -40,26 +41,6 @@ export function remoteLocation(url: string): RemoteLocation {
   if (url.startsWith('/') || /^file:\/\//i.test(url)) return { kind: 'local' };
   return { kind: 'unknown' };
 }
-
-type Range = { network: string; prefix: number; family: 'ipv4' | 'ipv6'; what: string };
-
-const INSIDE_RANGES: Range[] = [
-  { network: '0.0.0.0', prefix: 8, family: 'ipv4', what: 'unspecified' },
-  { network: '127.0.0.0', prefix: 8, family: 'ipv4', what: 'loopback' },
-  { network: '10.0.0.0', prefix: 8, family: 'ipv4', what: 'private' },
-  { network: '172.16.0.0', prefix: 12, family: 'ipv4', what: 'private' },
-  { network: '192.168.0.0', prefix: 16, family: 'ipv4', what: 'private' },
-  { network: '169.254.0.0', prefix: 16, family: 'ipv4', what: 'link-local' },
-  { network: '100.64.0.0', prefix: 10, family: 'ipv4', what: 'carrier-grade NAT' },
-  { network: '224.0.0.0', prefix: 4, family: 'ipv4', what: 'multicast' },
-  { network: '240.0.0.0', prefix: 4, family: 'ipv4', what: 'reserved' },
-  // ::/96 holds the unspecified address, loopback and the old IPv4-compatible form.
-  { network: '::', prefix: 96, family: 'ipv6', what: 'unspecified or loopback' },
-  { network: 'fc00::', prefix: 7, family: 'ipv6', what: 'private' },
-  { network: 'fe80::', prefix: 10, family: 'ipv6', what: 'link-local' },
-  { network: 'fec0::', prefix: 10, family: 'ipv6', what: 'site-local' },
-  { network: 'ff00::', prefix: 8, family: 'ipv6', what: 'multicast' },
-];
 
 // One list per range, so a refusal can say which. BlockList also matches IPv4-mapped IPv6 (::ffff:a.b.c.d)
 // against the IPv4 ranges.

@@ -14,28 +14,25 @@ import { execa } from 'execa';
 import { findExecutable } from '../../lib/executables.js';
 import { probeCache } from './probe-cache.js';
 import { CommandsRefusedError } from './commands-refused.js';
+import { INSIDE_RANGES } from '../../lib/inside-ranges.js';
 
 /** The Debian package that provides the user-mode networking. */
 export const INTERNET_ONLY_PACKAGE = 'slirp4netns';
+
+const ipv4Inside = (unicast: boolean) =>
+  INSIDE_RANGES.filter((range) => range.family === 'ipv4' && range.unicast === unicast).map((range) => `${range.network}/${range.prefix}`);
 
 /**
  * IPv4 destinations a sandbox may never reach, whatever the port: "this network", private (RFC 1918), CGNAT,
  * loopback, link-local (cloud metadata lives at 169.254.169.254). slirp4netns's own virtual network (10.0.2.0/24,
  * whose .2 and .3 it translates to the host's loopback and resolver) is inside 10/8. Inside the namespace,
  * 127/8 is the namespace's own loopback: a dev server the command starts is reachable there.
+ * The same ranges a project token's repository may not point at (lib/inside-ranges.ts).
  */
-export const BLOCKED_IPV4: readonly string[] = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-];
+export const BLOCKED_IPV4: readonly string[] = ipv4Inside(true);
 
 /** Multicast, and reserved plus broadcast: refused too, though slirp4netns forwards neither. */
-export const REFUSED_IPV4: readonly string[] = ['224.0.0.0/4', '240.0.0.0/4'];
+export const REFUSED_IPV4: readonly string[] = ipv4Inside(false);
 
 /** slirp4netns's fixed addressing: the namespace's address, its gateway, its interface. */
 const SANDBOX_ADDRESS = '10.0.2.100';
