@@ -33,10 +33,14 @@ async function refuseInsideService(url: string, field: string): Promise<void> {
   if (parsed.protocol !== 'https:') {
     throw new ApiError(403, 'admin_only', `A project token may set ${field} only to an https:// address; others are for the admin token`, field);
   }
-  const host = parsed.hostname;
+  await refuseInsideHost(parsed.hostname, field, 'reach this server or a private network');
+}
+
+/** 403 when `host` is (or resolves to) an inside address, 400 when it cannot be judged; naming `field`. */
+async function refuseInsideHost(host: string, field: string, adminMay: string): Promise<void> {
   const verdict = await insideHost(host);
   if (verdict?.kind === 'inside') {
-    throw new ApiError(403, 'admin_only', `A project token may not point ${field} at ${host}, which is ${verdict.reason}: only the admin token may reach this server or a private network`, field);
+    throw new ApiError(403, 'admin_only', `A project token may not point ${field} at ${host}, which is ${verdict.reason}: only the admin token may ${adminMay}`, field);
   }
   if (verdict?.kind === 'unresolved') {
     throw new ApiError(400, 'unresolvable_host', `${field}: its host ${host} is ${verdict.reason}, so it cannot be checked; check the address and try again`, field);
@@ -58,11 +62,5 @@ async function refuseInsideRepository(repoUrl: string): Promise<void> {
       'repoUrl',
     );
   }
-  const verdict = await insideHost(location.host);
-  if (verdict?.kind === 'inside') {
-    throw new ApiError(403, 'admin_only', `A project token may not point repoUrl at ${location.host}, which is ${verdict.reason}: only the admin token may set a repository on this server or a private network`, 'repoUrl');
-  }
-  if (verdict?.kind === 'unresolved') {
-    throw new ApiError(400, 'unresolvable_host', `repoUrl: its host ${location.host} is ${verdict.reason}, so it cannot be checked; check the address and try again`, 'repoUrl');
-  }
+  await refuseInsideHost(location.host, 'repoUrl', 'set a repository on this server or a private network');
 }
