@@ -1,5 +1,6 @@
 /** Activities that keep a request's conversation row and event stream current. */
 import { ApplicationFailure } from '@temporalio/activity';
+import { FAILURE } from '../core/failure-types.js';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { appendMessage, getConversation, updateConversation } from '../db/queries/conversations.js';
@@ -10,6 +11,7 @@ import { gitCredentials } from '../db/queries/project-secrets.js';
 import { repositorySummary } from './repository-summary.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
+import { founderGitAuth } from './git-auth-failure.js';
 
 /** Tokens of Assist's prompt that memories may take. */
 const MEMORY_TOKEN_BUDGET = 1_500;
@@ -19,10 +21,14 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
     /**
      * Gathers what Assist knows at the start (project, memories, recent work, last deploy, the repository) and
      * keeps it as the conversation's context_snapshot: "what did it know when it said that?"
+     *
+     * A regular activity on the git profile (it clones or fetches, which may take minutes): it heartbeats while
+     * git runs, and a refused token ends it at once in the founder's words (GitAuthFailed), never retried.
+     * Runs started before that change call it as a local activity, where the same code runs.
      */
     async loadContext({ projectId, conversationId }: { projectId: string; conversationId: string }) {
       const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
-      if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
+      if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, FAILURE.projectNotFound);
       const [conversation] = await db.select({ requestText: advisorConversations.requestText }).from(advisorConversations).where(eq(advisorConversations.id, conversationId));
       const memories = await recallMemories(db, projectId, conversation?.requestText ?? '', MEMORY_TOKEN_BUDGET);
       const recentSessions = await db
@@ -33,7 +39,9 @@ export function createConversationActivities({ db, home }: Pick<ActivityDeps, 'd
         .limit(10);
       const [lastDeploy] = await db.select().from(deploys).where(eq(deploys.projectId, projectId)).orderBy(desc(deploys.startedAt)).limit(1);
       const credentials = await gitCredentials(db, projectId);
-      const repository = await whileHeartbeating(() => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch, credentials }));
+      const repository = await whileHeartbeating(() =>
+        founderGitAuth(credentials, projectId, () => repositorySummary({ home, projectId, remoteUrl: project.repoUrl, branch: project.defaultBranch, credentials })),
+      );
       const snapshot = {
         project: { name: project.name, defaultBranch: project.defaultBranch, timezone: project.timezone },
         // Open items are listed apart so Assist can follow up on them ("you wanted to revisit onboarding").

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { DEPLOY_ATTEMPTS, deploySettingsSchema } from '../core/deploy-settings.js';
+import { FAILURE } from '../core/failure-types.js';
 import { getProjectSecret } from '../db/queries/project-secrets.js';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { deploys, projects } from '../db/schema.js';
@@ -62,7 +63,7 @@ export function createDeployActivities({ db, home, disk }: Pick<ActivityDeps, 'd
       const [row] = await db.select().from(deploys).where(eq(deploys.id, input.deployId));
       return row!;
     }
-    if (!conversationId) throw ApplicationFailure.nonRetryable('A deploy needs a conversation or a deploy id', 'InvalidDeploy');
+    if (!conversationId) throw ApplicationFailure.nonRetryable('A deploy needs a conversation or a deploy id', FAILURE.invalidDeploy);
     await db.insert(deploys).values({ projectId: input.projectId, conversationId, kind, commit: input.commit }).onConflictDoNothing({ target: deploys.conversationId });
     const [row] = await db.select().from(deploys).where(eq(deploys.conversationId, conversationId));
     return row!;
@@ -74,7 +75,7 @@ export function createDeployActivities({ db, home, disk }: Pick<ActivityDeps, 'd
       const conversationId = input.conversationId ?? null;
       const eventKey = conversationId ? `${conversationId}:deploy${input.deployId ? `:${input.deployId}` : ''}` : undefined;
       const [project] = await db.select().from(projects).where(eq(projects.id, projectId));
-      if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
+      if (!project) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, FAILURE.projectNotFound);
       const settings = deploySettingsSchema.safeParse(project.deploy ?? { kind: 'none' });
       if (!settings.success || settings.data.kind === 'none') {
         if (conversationId) {

@@ -8,6 +8,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { appendSessionEvent } from '../db/queries/session-events.js';
 import { eq, sql } from 'drizzle-orm';
 import { BUDGET_EXCEEDED, type BudgetPause } from '../core/budget.js';
+import { llmFailureType } from '../core/failure-types.js';
 import type { Db } from '../db/client.js';
 import { advisorConversations, llmCalls, projects } from '../db/schema.js';
 import type { Budgets } from '../lib/config.js';
@@ -52,7 +53,7 @@ function toFailure(err: LlmError, attempt: number): ApplicationFailure {
   if (err.retryable) {
     return ApplicationFailure.create({
       message: err.message,
-      type: `Llm_${err.kind}`,
+      type: llmFailureType(err.kind),
       nonRetryable: false,
       // Retry-After is a floor, not the plan: a vendor saying "1 s" during a minute-long overload would
       // otherwise use up every attempt in seconds. Wait at least as long as the normal backoff.
@@ -66,7 +67,7 @@ function toFailure(err: LlmError, attempt: number): ApplicationFailure {
     invalid_request: 'The AI provider rejected the request.',
     aborted: 'The request was stopped.',
   };
-  return ApplicationFailure.nonRetryable(`${plain[err.kind] ?? 'The AI call failed.'} (${err.message})`, `Llm_${err.kind}`);
+  return ApplicationFailure.nonRetryable(`${plain[err.kind] ?? 'The AI call failed.'} (${err.message})`, llmFailureType(err.kind));
 }
 
 export function createModelCaller(db: Db, llm: LlmProvider, settings: ModelSettings) {

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { FAILURE } from '../core/failure-types.js';
 import { channelsFor, type NotificationKind } from '../core/notifications.js';
 import { ensureMonitoringConversation } from '../db/queries/monitoring.js';
 import { insertNotification, setEmailStatus, type EmailStatus } from '../db/queries/notifications.js';
@@ -74,7 +75,7 @@ export function createNotifyActivities({ db, log, mail }: Pick<ActivityDeps, 'db
         } catch (err) {
           await setEmailStatus(db, notification.id, 'failed');
           log.warn({ projectId: input.projectId, key: input.key, reason: (err as Error).message }, 'notification email not sent');
-          throw ApplicationFailure.retryable(`The notification email could not be sent: ${(err as Error).message}`, 'EmailNotSent');
+          throw ApplicationFailure.retryable(`The notification email could not be sent: ${(err as Error).message}`, FAILURE.emailNotSent);
         }
         await setEmailStatus(db, notification.id, 'sent');
         email = 'sent';

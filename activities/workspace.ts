@@ -13,9 +13,10 @@ import { openWorkspace, sweepIdleWorkspaces } from '../runtime/workspace/sweep.j
 import { detectChecks, runChecks } from '../runtime/checks.js';
 import { sandboxHealth } from '../runtime/sandbox/index.js';
 import type { SandboxHealth } from '../core/sandbox-missing.js';
+import { FAILURE } from '../core/failure-types.js';
 import { commandContext } from './command-context.js';
 import { gitCredentials } from '../db/queries/project-secrets.js';
-import { GitAuthenticationError, prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
+import { prepareWorkingCopy, pushBranch, PushRejectedError } from '../runtime/git/index.js';
 import { taskBranch, workspaceLayout } from '../runtime/workspace/layout.js';
 import {
   commitTask,
@@ -30,6 +31,7 @@ import {
 } from '../runtime/workspace/worktrees.js';
 import type { ActivityDeps } from './deps.js';
 import { whileHeartbeating } from './heartbeat.js';
+import { asGitAuthFailure, founderGitAuth } from './git-auth-failure.js';
 
 type RequestRef = { projectId: string; conversationId: string };
 type TaskRef = RequestRef & { sessionId: string; taskId: string };
@@ -58,14 +60,14 @@ export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<
     if (failed) {
       throw ApplicationFailure.nonRetryable(
         `After bringing in changes pushed meanwhile, the ${failed.name} check failed, so nothing was pushed.`,
-        'ChecksFailed',
+        FAILURE.checksFailed,
       );
     }
   }
 
   async function project(projectId: string) {
     const [row] = await db.select().from(projects).where(eq(projects.id, projectId));
-    if (!row) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, 'ProjectNotFound');
+    if (!row) throw ApplicationFailure.nonRetryable(`Project ${projectId} does not exist`, FAILURE.projectNotFound);
     return row;
   }
 
@@ -86,9 +88,10 @@ export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<
       const p = await project(projectId);
       const layout = workspaceLayout(home, projectId);
       await openWorkspace(home, projectId, disk);
+      const credentials = await gitCredentials(db, projectId);
       const workdir = await whileHeartbeating(() =>
         withWorkspaceLock(db, projectId, async () => {
-          await prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials: await gitCredentials(db, projectId) });
+          await founderGitAuth(credentials, projectId, () => prepareWorkingCopy({ remoteUrl: p.repoUrl, branch: p.defaultBranch, dir: layout.repo, credentials }));
           return ensureRequestWorktree(layout, conversationId, p.defaultBranch);
         }),
       );
@@ -118,7 +121,7 @@ export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<
           return mergeTask(layout.requestDir(conversationId), taskBranch(conversationId, taskId), title);
         }),
       ).catch((err) => {
-        if (err instanceof SecretInChangeError) throw ApplicationFailure.nonRetryable(`"${title}": ${err.message}`, 'SecretInChange');
+        if (err instanceof SecretInChangeError) throw ApplicationFailure.nonRetryable(`"${title}": ${err.message}`, FAILURE.secretInChange);
         throw err;
       });
       await appendSessionEvent(db, {
@@ -148,11 +151,11 @@ export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<
       const p = await project(projectId);
       const credentials = await gitCredentials(db, projectId);
       // Someone may have pushed since the request started: land on top of it, and check again what will land.
-      const moved = await whileHeartbeating(() => rebaseOntoRemote(workdir, p.defaultBranch, p.repoUrl, credentials));
+      const moved = await whileHeartbeating(() => founderGitAuth(credentials, projectId, () => rebaseOntoRemote(workdir, p.defaultBranch, p.repoUrl, credentials)));
       if ('conflicts' in moved) {
         throw ApplicationFailure.nonRetryable(
           `The project's ${p.defaultBranch} branch changed meanwhile and clashes with this work in ${moved.conflicts.join(', ')}; nothing was pushed.`,
-          'PushRejected',
+          FAILURE.pushRejected,
         );
       }
       if (moved.rebased) await recheck(projectId, conversationId, workdir);
@@ -163,9 +166,8 @@ export function createWorkspaceActivities({ db, home, toolContext, disk }: Pick<
         return result;
       } catch (err) {
         // A branch that moved again during the one rebase is worth another try; a conflict is not.
-        if (err instanceof PushRejectedError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'PushRejected');
-        if (err instanceof GitAuthenticationError) throw ApplicationFailure.nonRetryable(err.message, 'GitAuthFailed');
-        throw err;
+        if (err instanceof PushRejectedError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, FAILURE.pushRejected);
+        throw asGitAuthFailure(err, credentials, projectId);
       }
     },
 

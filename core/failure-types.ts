@@ -83,3 +83,7 @@ export const FOUNDER_WORDS_FAILURES: readonly string[] = [FAILURE.gitAuth, FAILU
 
 /** What the founder reads when the git server refuses the project's access token. */
 export const GIT_TOKEN_REFUSED_FOR_FOUNDER = "I can't reach your repository: its access token was refused.";
+/** … its deploy key (or the server's host key did not match the one pinned). */
+export const GIT_KEY_REFUSED_FOR_FOUNDER = "I can't reach your repository: its deploy key was refused.";
+/** … and when it asks for credentials the project does not have. */
+export const GIT_NO_CREDENTIALS_FOR_FOUNDER = "I can't reach your repository: it asks for an access token, and the project has none.";

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { FAILURE } from '../core/failure-types.js';
 import { textOf, type LlmProvider, type LlmRequest, type LlmResponse } from './types.js';
 
 export type StructuredResult<T> = { value: T; responses: LlmResponse[] };
@@ -53,6 +54,6 @@ export async function completeStructured<T>(
   if (secondCheck.ok) return { value: secondCheck.value, responses: [first, again] };
   throw ApplicationFailure.nonRetryable(
     `The ${request.role} model gave invalid output twice (${secondCheck.error.slice(0, 500)})`,
-    'InvalidModelOutput',
+    FAILURE.invalidModelOutput,
   );
 }

@@ -5,17 +5,24 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { DEPLOY_ATTEMPTS } from '../core/deploy-settings.js';
+import { NON_RETRYABLE_FAILURES } from '../core/failure-types.js';
 
-/** Non-retryable failures the activities throw; anything else is retried with backoff. */
-const nonRetryableErrorTypes = ['InvalidModelOutput', 'ProjectNotFound', 'PushRejected', 'GitAuthFailed', 'CredentialsWithheldError', 'SecretInChange', 'ChecksFailed', 'ConfigurationError', 'DiskUnavailableError', 'SandboxUserError'];
+/** Non-retryable failures the activities throw (core/failure-types.ts); anything else is retried with backoff. */
+const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
 
 /**
  * Short Postgres reads and writes. Local activities: they run in the worker that runs the workflow, without
  * a round trip through the Temporal server per call, which is most of a task's scheduling overhead.
+ *
+ * Bounded like every other profile, so a database that stays away fails the request in words instead of
+ * leaving it running for ever. 20 attempts at 0.5 s doubling to 10 s wait about two and a half minutes in all
+ * (0.5 + 1 + 2 + 4 + 8 + 14 × 10 s between attempts), plus each attempt's own wait for a connection: a Postgres restart or
+ * failover fits with room to spare. The fault suite's postgres-kill keeps Postgres down for FAULTS_DOWN_MS
+ * (2 s) plus its crash-recovery restart, a few seconds (test/faults/faults.ts WINDOWS.downMs).
  */
 export const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', nonRetryableErrorTypes },
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes },
 });
 
 /**
@@ -38,7 +45,11 @@ export const tool = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes },
 });
 
-/** Clone, commit, push: network to the git server. */
+/**
+ * Clone, fetch, commit, push: network to the git server. loadContext clones here too: a first clone of a big
+ * repository may take minutes, and the activity heartbeats while git runs, so a dead worker is noticed in
+ * `heartbeatTimeout` rather than at the end of the five minutes.
+ */
 export const git = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout,
