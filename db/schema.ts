@@ -143,6 +143,31 @@ export const advisorConversations = pgTable(
   ],
 );
 
+/**
+ * An advisor's reading, one row per round (activities/advisors.ts advisorRound): the model's reply, kept as soon
+ * as it is paid for, then the results of the tools it asked for. A retried round finds its row and does not
+ * call the model again; each round rebuilds the transcript from the rows before it.
+ */
+export const advisorRounds = pgTable(
+  'advisor_rounds',
+  {
+    /** The founder's conversation the advisor scopes for. */
+    conversationId: uuid('conversation_id').notNull(),
+    /** code | growth | analytics */
+    module: text('module').notNull(),
+    /** 0, 1, 2, …: the workflow's count of this advisor's model calls. */
+    round: integer('round').notNull(),
+    /** The model's reply, as content blocks (text, tool calls). */
+    reply: jsonb('reply').notNull(),
+    model: text('model').notNull(),
+    scripted: boolean('scripted').notNull().default(false),
+    /** The results answering the reply's tool calls; null while they run, and for the round that answered. */
+    toolResults: jsonb('tool_results'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('advisor_rounds_key').on(t.conversationId, t.module, t.round)],
+);
+
 /** Postgres full-text search vector; drizzle has no built-in column type for it. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
