@@ -7,9 +7,17 @@ import { ApiError } from './errors.js';
  */
 export const TEMPORAL_CALL_TIMEOUT_MS = 8_000;
 
+/**
+ * How long the API waits for the workflow's verdict on a founder's action (an Update). Longer than a start or a
+ * signal: the verdict needs a worker, and after a worker crash the workflow's next task waits out the dead
+ * worker's sticky queue (10 s) before another worker takes it. Past this the founder is asked to send it again,
+ * and the same Idempotency-Key makes that one action.
+ */
+export const FOUNDER_ACTION_TIMEOUT_MS = 30_000;
+
 /** Runs one Temporal call under the API's deadline. */
-export function withinDeadline<R>(client: Client, call: () => Promise<R>): Promise<R> {
-  return client.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, call);
+export function withinDeadline<R>(client: Client, call: () => Promise<R>, timeoutMs = TEMPORAL_CALL_TIMEOUT_MS): Promise<R> {
+  return client.withDeadline(Date.now() + timeoutMs, call);
 }
 
 /** The answer when Temporal did not take a start or signal: the founder can send it again. */

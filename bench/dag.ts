@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { agentSessions } from '../db/schema.js';
 import { scenarioSchema } from '../llm/scenario.js';
-import { requestWorkflowId, taskWorkflowId } from '../workflows/request-contract.js';
+import { requestWorkflowId, stateQuery, taskWorkflowId } from '../workflows/request-contract.js';
 import { startBenchStack } from './stack.js';
 
 type Shape = { name: string; layers: number; width: number; taskMs: number };
@@ -70,10 +70,13 @@ async function main() {
       const end = Math.max(...sessions.map((s) => s.completedAt!.getTime()));
       const makespan = end - start;
       const ideal = shape.layers * shape.taskMs;
-      const request = await stack.client.workflow.getHandle(requestWorkflowId(projectId, conversationId)).describe();
+      const requestId = requestWorkflowId(projectId, conversationId);
+      const requestHandle = stack.client.workflow.getHandle(requestId);
+      const request = await requestHandle.describe();
+      const { tasks } = await requestHandle.query(stateQuery);
       let largestChild = 0;
-      for (const s of sessions) {
-        const child = await stack.client.workflow.getHandle(taskWorkflowId(s.id, 1)).describe();
+      for (const t of tasks) {
+        const child = await stack.client.workflow.getHandle(taskWorkflowId(requestId, t.id, 1)).describe();
         largestChild = Math.max(largestChild, child.historyLength);
       }
       rows.push([

@@ -32,6 +32,8 @@ export const scenarioSchema = z.object({
   match: z.string().min(1),
   /** Assist's replies in order; a reply may be any JSON (to script invalid output) but normally an AssistReply. */
   assist: z.array(z.union([assistReplySchema, z.record(z.string(), z.unknown())])).min(1),
+  /** Simulated thinking time before each Assist reply, for tests that act while Assist is still working. */
+  assistDelayMs: z.number().int().min(0).max(600_000).optional(),
   advisors: z.partialRecord(z.enum(['code', 'growth', 'analytics']), oneOrMany(z.union([advisorPlanSchema, z.record(z.string(), z.unknown())]))).default({}),
   /** Tool calls an advisor makes, one a turn, before it answers with its plan (e.g. the analytics advisor's queries). */
   advisorTools: z.partialRecord(z.enum(['code', 'growth', 'analytics']), stepsSchema).default({}),

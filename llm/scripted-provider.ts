@@ -57,7 +57,8 @@ export function scriptedReply(scenarios: Scenario[], request: LlmRequest): { sce
   const reply = scenario ? structuredReply(scenario, request, turn) : request.role === 'memory' ? NOTHING_TO_REMEMBER : FALLBACK_ANSWER;
   // `{"$raw": "..."}` is sent verbatim, so a scenario can script output that is not JSON at all.
   const raw = (reply as { $raw?: unknown } | null)?.$raw;
-  return { scenario, content: [{ type: 'text', text: typeof raw === 'string' ? raw : JSON.stringify(reply) }] };
+  const delayMs = request.role === 'assist' ? scenario?.assistDelayMs : undefined;
+  return { scenario, content: [{ type: 'text', text: typeof raw === 'string' ? raw : JSON.stringify(reply) }], delayMs };
 }
 
 function structuredReply(scenario: Scenario, request: LlmRequest, turn: number): unknown {

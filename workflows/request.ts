@@ -6,6 +6,7 @@
  */
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   condition,
@@ -16,9 +17,11 @@ import {
   upsertSearchAttributes,
   uuid4,
 } from '@temporalio/workflow';
+import { FOUNDER_WORDS_FAILURES } from '../core/failure-types.js';
 import type { Module } from '../core/plan.js';
 import { SANDBOX_MISSING_FOR_FOUNDER } from '../core/sandbox-missing.js';
 import { SESSION_STATUS } from '../core/search-attributes.js';
+import { ADVISOR_ROUND_LIMIT } from '../core/advisor-rounds.js';
 import { validateTaskGraph, type TaskNode } from '../core/task-graph.js';
 import { db, deploy, git, llm, notify, tool } from './activity-profiles.js';
 import {
@@ -30,35 +33,47 @@ import {
   stopSignal,
   raiseBudgetSignal,
   type BudgetPause,
+  type FounderAction,
   type RequestInput,
   type RequestPhase,
   type RequestState,
   type RequestStatus,
 } from './request-contract.js';
 import { budgetPauseOf, createBudgetGate } from './budget.js';
+import { createFounderDesk } from './founder-desk.js';
 import { runTaskGraph } from './task-graph-runner.js';
 
-type FounderAction =
-  | { kind: 'message'; text: string }
-  | { kind: 'revise'; text: string }
-  | { kind: 'confirm'; planVersion: number }
-  | { kind: 'decline' };
-
-/** The innermost message of a failure: an activity's own words rather than "Activity task failed". */
-function rootMessage(err: unknown): string {
+/** The innermost failure: an activity's own error rather than "Activity task failed". */
+function rootFailure(err: unknown): Error {
   let e = err as Error & { cause?: unknown };
   while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause instanceof Error) e = e.cause;
-  return e.message;
+  return e;
+}
+const rootMessage = (err: unknown) => rootFailure(err).message;
+
+/** What the founder reads when an activity failed for good: its own words when they were written for them. */
+function failedForFounder(err: unknown): string {
+  const root = rootFailure(err);
+  if (root instanceof ApplicationFailure && root.type && FOUNDER_WORDS_FAILURES.includes(root.type)) return root.message;
+  return `Something went wrong and the work could not be finished: ${root.message}`;
 }
 
 /** Thrown inside the workflow to end a request as failed with a plain-language reason. */
 class RequestFailed extends Error {}
+/** The founder allowed no more budget for the follow-up of work already live. */
+class FollowUpDeclined extends Error {}
 
 export async function requestWorkflow(input: RequestInput): Promise<RequestState> {
   const { projectId, conversationId, requestText, settings } = input;
   const state: RequestState = { phase: 'assisting', status: 'running', plan: null, tasks: [], outcome: null, error: null, budgetPause: null };
-  const actions: FounderAction[] = [];
   const work = new CancellationScope();
+  /** Set once the commit starts: from then on commit, push, deploy and record run to the end, whatever comes. */
+  let goingLive = false;
+  /** Whether this run's integration is all or nothing; runs that reached it before the change keep their history. */
+  let atomicIntegration = false;
+  // The founder's actions, by signal or by Update, judged in one place.
+  const desk = createFounderDesk({ state, goingLive: () => goingLive, stop: () => work.cancel() });
+  const { actions } = desk;
 
   setHandler(stateQuery, () => state);
   setHandler(messageSignal, ({ text }) => void actions.push({ kind: 'message', text }));
@@ -66,12 +81,10 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
   setHandler(confirmSignal, ({ planVersion }) => void actions.push({ kind: 'confirm', planVersion }));
   setHandler(declineSignal, () => void actions.push({ kind: 'decline' }));
   setHandler(stopSignal, () => {
-    if (state.status === 'running') work.cancel();
+    if (state.status === 'running' && !atomicIntegration) work.cancel();
   });
-  let raisedUsd: number | undefined;
-  setHandler(raiseBudgetSignal, ({ amountUsd }) => {
-    if (amountUsd > 0) raisedUsd = (raisedUsd ?? 0) + amountUsd;
-  });
+  setHandler(raiseBudgetSignal, ({ amountUsd }) => desk.raise(amountUsd));
+  desk.installUpdates();
 
   let step = 0;
   const key = (what: string) => `${conversationId}:${what}:${++step}`;
@@ -94,26 +107,26 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
     ask: (pause) => db.askForBudget({ projectId, conversationId, key: key('budget'), ...pause }),
     raise: (amountUsd) => db.raiseBudget({ conversationId, key: key('budget-raised'), amountUsd }),
     onPause: (pause) => {
+      if (pause) desk.pauseOpened();
       state.budgetPause = pause;
       upsertSearchAttributes({ [SESSION_STATUS.name]: [pause ? 'budget_paused' : state.phase] });
     },
-    takeRaise: () => {
-      const amount = raisedUsd;
-      raisedUsd = undefined;
-      return amount;
-    },
-    declined: () => actions.some((a) => a.kind === 'decline'),
+    takeRaise: () => desk.takeRaise(),
+    declined: desk.declined,
     timeoutMs: settings.confirmTimeoutMs,
   });
-  /** Runs a model step; over budget, pauses for the founder and runs it again once they allow more. */
-  const withBudget = async <T>(step: () => Promise<T>): Promise<T> => {
+  /**
+   * Runs a model step; over budget, pauses for the founder and runs it again once they allow more. When they
+   * do not, `refused` ends it: by default the request stops.
+   */
+  const withBudget = async <T>(step: () => Promise<T>, refused: (pause: BudgetPause) => void = stopForBudget): Promise<T> => {
     for (;;) {
       try {
         return await step();
       } catch (err) {
         const pause = budgetPauseOf(err);
         if (!pause) throw err;
-        if (!(await budgetGate(pause))) stopForBudget(pause);
+        if (!(await budgetGate(pause))) refused(pause);
       }
     }
   };
@@ -125,7 +138,9 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
 
   try {
     await work.run(async () => {
-      await db.loadContext({ projectId, conversationId });
+      // A normal, heartbeating activity on the git profile: it may clone. Runs started before keep the local one.
+      if (patched('context-activity')) await git.loadContext({ projectId, conversationId });
+      else await db.loadContext({ projectId, conversationId });
       const confirmed = await converse();
       if (!confirmed) return;
 
@@ -136,7 +151,7 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       if (modules.some((m) => m !== 'analytics') && patched('sandbox-check') && !(await tool.sandboxReady()).ok) {
         throw new RequestFailed(SANDBOX_MISSING_FOR_FOUNDER);
       }
-      await Promise.all(modules.map((module) => withBudget(() => llm.advisorPlan({ projectId, conversationId, module, requestText }))));
+      await Promise.all(modules.map((module) => scope(module)));
       // A pure data question changes no code: the advisors' findings are the answer, and nothing is built,
       // committed, pushed or deployed. Runs started before this path keep their history as it was.
       if (modules.every((m) => m === 'analytics') && patched('analytics-only')) {
@@ -164,15 +179,30 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       });
       if (failure) throw new RequestFailed(failure);
 
+      goingLive = true;
       await enter('integrating');
-      await git.commitWork({ projectId, conversationId, workdir });
-      // The push may have rebased the commit onto work pushed meanwhile: deploy what really landed.
-      const { commit } = await git.pushWork({ projectId, conversationId, workdir });
-      const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
-      // The work is on the remote now: the request's worktrees and branches have served their purpose.
-      await git.cleanWorkspace({ projectId, conversationId });
+      atomicIntegration = patched('atomic-integration');
+      const integrate = async () => {
+        await git.commitWork({ projectId, conversationId, workdir });
+        // The push may have rebased the commit onto work pushed meanwhile: deploy what really landed.
+        const { commit } = await git.pushWork({ projectId, conversationId, workdir });
+        const deployed = await deploy.deployWork({ projectId, conversationId, workdir, commit });
+        // The work is on the remote now: the request's worktrees and branches have served their purpose.
+        await git.cleanWorkspace({ projectId, conversationId });
+        return deployed;
+      };
+      // All or nothing: a commit on the default branch with its deploy killed would be half-shipped work.
+      const deployed = atomicIntegration ? await CancellationScope.nonCancellable(integrate) : await integrate();
       const followUpKey = key('followup');
-      await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }));
+      if (atomicIntegration) {
+        // The work is live: a founder who will not pay for the report still gets a completed request.
+        const skipped = await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }), () => {
+          throw new FollowUpDeclined();
+        }).catch((err) => (err instanceof FollowUpDeclined ? true : Promise.reject(err)));
+        if (skipped === true) log.info('the founder allowed no more budget; the work went live without a follow-up');
+      } else {
+        await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }));
+      }
       state.outcome = 'tasked';
       await enter('done', 'completed');
     });
@@ -190,7 +220,7 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       await enter('done', 'failed');
     } else {
       // An activity that failed for good: say so in plain words rather than leave the conversation running.
-      state.error = `Something went wrong and the work could not be finished: ${rootMessage(err)}`;
+      state.error = failedForFounder(err);
       await CancellationScope.nonCancellable(async () => {
         await git.cleanWorkspace({ projectId, conversationId });
         await enter('done', 'failed');
@@ -245,13 +275,16 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
         await enter('done', 'completed');
         return false;
       }
+      // The founder may answer from the moment the reply is in the workflow's state, before the row says so.
+      desk.awaitFounder({ plan: reply.kind === 'plan' });
       if (reply.kind === 'plan') {
         state.plan = { ...reply.plan, version: (state.plan?.version ?? 0) + 1 };
         await enter('awaiting_confirmation');
       } else {
         await enter('assisting');
       }
-      const action = await nextAction(reply.kind === 'plan');
+      const action = await nextAction();
+      desk.awaitFounder(null);
       if (!action) {
         state.outcome = 'deferred';
         await enter('done', 'completed');
@@ -271,21 +304,33 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
    * The founder's next action, or undefined when none comes in time. Stale confirms (for another plan
    * version, or when no plan is on the table) are refused and recorded, and the wait goes on.
    */
-  async function nextAction(planShown: boolean): Promise<FounderAction | undefined> {
+  async function nextAction(): Promise<FounderAction | undefined> {
     for (;;) {
       if (!(await condition(() => actions.length > 0, settings.confirmTimeoutMs))) return undefined;
       const action = actions.shift()!;
-      const planAction = action.kind === 'confirm' || action.kind === 'decline' || action.kind === 'revise';
-      if (action.kind === 'confirm' && (!planShown || action.planVersion !== state.plan?.version)) {
-        await db.recordRefusedSignal({ conversationId, key: key('refused'), signal: 'confirm', reason: `plan version ${action.planVersion} is not the plan on the table (${planShown ? state.plan?.version : 'none'})` });
-        continue;
-      }
-      if (planAction && !planShown) {
-        await db.recordRefusedSignal({ conversationId, key: key('refused'), signal: action.kind, reason: 'no plan is awaiting confirmation' });
+      const refused = desk.refusal(action);
+      if (refused) {
+        await db.recordRefusedSignal({ conversationId, key: key('refused'), signal: action.kind, reason: refused });
         continue;
       }
       return action;
     }
+  }
+
+  /**
+   * An advisor scopes its part of the plan, one activity per reading round, so a retry resumes at its round
+   * rather than paying for the reading again. Runs started before the change scope in one activity.
+   */
+  async function scope(module: Module): Promise<void> {
+    if (!patched('advisor-rounds')) {
+      await withBudget(() => llm.advisorPlan({ projectId, conversationId, module, requestText }));
+      return;
+    }
+    for (let round = 0; round <= ADVISOR_ROUND_LIMIT; round++) {
+      const outcome = await withBudget(() => llm.advisorRound({ projectId, conversationId, module, requestText, round }));
+      if (outcome.done) return;
+    }
+    throw new RequestFailed(`The ${module} advisor kept reading and never gave its plan. Nothing was changed.`);
   }
 
   /** The orchestrator's graph, validated; asked once more with the error if the first one is bad. */

@@ -3,11 +3,12 @@
  * the request's parallel limit; a failed task is retried once on the next tier up; a task that still fails
  * skips everything that depends on it. Workflow code: deterministic scheduling only.
  */
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild, workflowInfo } from '@temporalio/workflow';
+import { PROJECT_ID, SESSION_STATUS } from '../core/search-attributes.js';
 import { nextTier } from '../core/plan.js';
 import { transitiveDependents } from '../core/task-graph.js';
 import type { BudgetPause, RequestInput, RequestState, TaskView } from './request-contract.js';
-import { taskWorkflowId } from './request-contract.js';
+import { sessionTaskWorkflowId, taskWorkflowId } from './request-contract.js';
 import { taskWorkflow, type DependencyOutput, type TaskResult } from './task.js';
 
 type RunGraph = {
@@ -52,8 +53,19 @@ export async function runTaskGraph({ input, state, integrate, reportSkipped, bud
     attempts.set(task.id, attempt);
     const resumed = resume ? (resumes.get(task.id) ?? 0) + 1 : 0;
     resumes.set(task.id, resumed);
+    // Tasks started before they were named by their request keep the ids (and bare attributes) they had.
+    const named = patched('task-ids');
     const child = await startChild(taskWorkflow, {
-      workflowId: taskWorkflowId(task.sessionId!, attempt, resumed),
+      workflowId: named
+        ? taskWorkflowId(workflowInfo().workflowId, task.id, attempt, resumed)
+        : sessionTaskWorkflowId(task.sessionId!, attempt, resumed),
+      // The Web UI lists a project's tasks beside its requests, and where each stands.
+      ...(named && {
+        typedSearchAttributes: [
+          { key: PROJECT_ID, value: input.projectId },
+          { key: SESSION_STATUS, value: 'running' },
+        ],
+      }),
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       args: [
         {

@@ -3,7 +3,8 @@
  * `finish` or runs out of steps or time. Every turn and every tool call is its own activity, so a crashed
  * worker resumes at the step it was on. Transcripts live in Postgres; this history carries ids and flags.
  */
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { SESSION_STATUS } from '../core/search-attributes.js';
 import type { Tier } from '../core/plan.js';
 import { db, git, llm, tool } from './activity-profiles.js';
 import { budgetPauseOf } from './budget.js';
@@ -48,6 +49,8 @@ export async function taskWorkflow(input: TaskInput): Promise<TaskResult> {
   const { sessionId, conversationId, attempt } = input;
   const changed = new Set<string>();
   const end = async (status: 'done' | 'failed' | 'stopped', summary: string, error?: string) => {
+    // The Web UI's SessionStatus follows the task to its end; tasks started before it did keep their history.
+    if (patched('task-status-attribute')) upsertSearchAttributes([{ key: SESSION_STATUS, value: status }]);
     await db.finishAgentAttempt({ sessionId, conversationId, attempt, status, summary, error, changedFiles: [...changed] });
   };
 

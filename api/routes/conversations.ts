@@ -1,14 +1,25 @@
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getConversationHead, getConversationView, type ConversationHead } from '../../db/queries/conversation-views.js';
 import { listSessionEvents } from '../../db/queries/session-events.js';
-import { confirmSignal, declineSignal, messageSignal, raiseBudgetSignal, reviseSignal, stopSignal } from '../../workflows/request-contract.js';
+import {
+  confirmUpdate,
+  declineUpdate,
+  messageUpdate,
+  raiseBudgetUpdate,
+  REFUSED,
+  reviseUpdate,
+  stopUpdate,
+  type RefusedType,
+} from '../../workflows/request-contract.js';
 import type { AppDeps } from '../app.js';
 import { requireAccess } from '../auth.js';
 import { ApiError, parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
-import { temporalUnavailable, withinDeadline } from '../temporal-call.js';
+import { FOUNDER_ACTION_TIMEOUT_MS, temporalUnavailable, withinDeadline } from '../temporal-call.js';
 import { uuidParam } from './projects.js';
 
 type ConversationDeps = Pick<AppDeps, 'db' | 'client' | 'temporalUiUrl'>;
@@ -32,22 +43,26 @@ const queryInt = (fallback: number, min: number, max: number) =>
 /** Query of GET /api/conversations/:id/events. */
 export const eventsQuery = z.object({ after: queryInt(0, 0, 2_147_483_647), limit: queryInt(500, 1, 1_000) });
 
-/** One founder signal: its body, what the stored row must allow (else 409), and how it is sent. */
-type SignalRoute<S extends z.ZodType> = {
+/**
+ * One founder action: its body and the Update that carries it. The workflow's validator is the judge (409 with
+ * its reason when it refuses); the row is read only to find the workflow and answer 404/403.
+ */
+type ActionRoute<S extends z.ZodType> = {
   /** Path segment after /api/conversations/:id/. */
   action: 'message' | 'confirm' | 'decline' | 'revise' | 'stop' | 'budget';
   /** One line for the OpenAPI document. */
   summary: string;
   body: S;
-  check?: (c: ConversationHead, body: z.output<S>) => void;
-  send: (handle: WorkflowHandle, body: z.output<S>) => Promise<void>;
+  send: (handle: WorkflowHandle, body: z.output<S>, updateId: string) => Promise<unknown>;
 };
 
-const mustAwaitConfirmation = (c: ConversationHead) => {
-  if (c.phase !== 'awaiting_confirmation') {
-    throw new ApiError(409, 'not_awaiting_confirmation', `The conversation is ${c.phase}, not awaiting confirmation of a plan`);
-  }
-};
+/** A retried call (same Idempotency-Key) is the same Update, so Temporal answers it with the first outcome. */
+const actionHeaders = z.object({ 'idempotency-key': z.string().trim().min(1).max(200).optional() });
+
+const REFUSALS = new Set<string>(Object.values(REFUSED));
+
+/** The field a refusal is about, for the console to point at. */
+const refusalField: Partial<Record<RefusedType, string>> = { [REFUSED.stalePlan]: 'planVersion' };
 
 const finished = (status: string) =>
   new ApiError(409, 'conversation_finished', `The conversation has finished (${status}); start a new request`);
@@ -88,18 +103,24 @@ export function conversationRoutes(app: FastifyInstance, deps: ConversationDeps)
     };
   });
 
-  /** POST /api/conversations/:id/<action>: answered 202 once Temporal has the signal. */
-  function signalRoute<S extends z.ZodType>(route: SignalRoute<S>) {
-    const doc = routeDoc({ summary: route.summary, tags, params: idParams, body: route.body });
+  /** POST /api/conversations/:id/<action>: answered 202 once the workflow took the action, 409 when it would not. */
+  function actionRoute<S extends z.ZodType>(route: ActionRoute<S>) {
+    const doc = routeDoc({ summary: route.summary, tags, params: idParams, body: route.body, headers: actionHeaders });
     app.post(`/api/conversations/:id/${route.action}`, { schema: doc }, async (req, reply) => {
       const { id } = parseInput(idParams, req.params, 'params');
       const body = parseInput(route.body, req.body, 'body');
+      const key = parseInput(actionHeaders, req.headers, 'headers')['idempotency-key'];
       const conversation = await requireConversation(deps, req, id);
       if (conversation.status !== 'running') throw finished(conversation.status);
-      route.check?.(conversation, body);
+      // Keyed by action too: one key sent with a confirm and then with a stop names two actions.
+      const updateId = key ? `${route.action}:${key}` : randomUUID();
       try {
-        await withinDeadline(deps.client, () => route.send(deps.client.workflow.getHandle(conversation.workflowId), body));
+        await withinDeadline(deps.client, () => route.send(deps.client.workflow.getHandle(conversation.workflowId), body, updateId), FOUNDER_ACTION_TIMEOUT_MS);
       } catch (err) {
+        const refused = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+        if (refused instanceof ApplicationFailure && refused.type && REFUSALS.has(refused.type)) {
+          throw new ApiError(409, refused.type, refused.message, refusalField[refused.type as RefusedType]);
+        }
         // The row still says running but Temporal has closed the run; the row catches up shortly.
         if (err instanceof WorkflowNotFoundError) throw finished('closed');
         throw temporalUnavailable(`The ${route.action} did not reach the conversation; send it again`, err);
@@ -108,36 +129,41 @@ export function conversationRoutes(app: FastifyInstance, deps: ConversationDeps)
     });
   }
 
-  signalRoute({ action: 'message', summary: "Answer Assist's question", body: founderText, send: (h, b) => h.signal(messageSignal, { text: b.text }) });
-  signalRoute({
+  actionRoute({
+    action: 'message',
+    summary: "Answer Assist's question or plan card (409 once the work is under way)",
+    body: founderText,
+    send: (h, b, updateId) => h.executeUpdate(messageUpdate, { args: [{ text: b.text }], updateId }),
+  });
+  actionRoute({
     action: 'confirm',
-    summary: 'Confirm the plan card awaiting confirmation (409 for a stale version)',
+    summary: 'Confirm the plan card awaiting confirmation (409 for a stale version or a card already answered)',
     body: confirmBody,
-    // The workflow refuses stale confirms too; answering from the row tells the founder at once.
-    check: (c, b) => {
-      if (c.phase !== 'awaiting_confirmation' || c.planVersion !== b.planVersion) {
-        throw new ApiError(409, 'stale_plan', `Plan version ${b.planVersion} is not the plan awaiting confirmation`, 'planVersion');
-      }
-    },
-    send: (h, b) => h.signal(confirmSignal, { planVersion: b.planVersion }),
+    send: (h, b, updateId) => h.executeUpdate(confirmUpdate, { args: [{ planVersion: b.planVersion }], updateId }),
   });
   // Decline answers a plan card, or a budget pause ("no, don't spend more").
-  signalRoute({
+  actionRoute({
     action: 'decline',
     summary: 'Decline the plan card, or a budget pause',
     body: emptyBody,
-    check: (c) => (c.budgetPaused ? undefined : mustAwaitConfirmation(c)),
-    send: (h) => h.signal(declineSignal),
+    send: (h, _b, updateId) => h.executeUpdate(declineUpdate, { updateId }),
   });
-  signalRoute({
+  actionRoute({
     action: 'budget',
-    summary: 'Answer a budget pause: spend up to this much more',
+    summary: 'Answer a budget pause: spend up to this much more (409 unless a pause is waiting for its answer)',
     body: z.object({ amountUsd: z.number().positive().max(10_000) }).strict(),
-    check: (c) => {
-      if (!c.budgetPaused) throw new ApiError(409, 'not_paused_for_budget', 'The conversation is not waiting for a budget decision');
-    },
-    send: (h, b) => h.signal(raiseBudgetSignal, { amountUsd: b.amountUsd }),
+    send: (h, b, updateId) => h.executeUpdate(raiseBudgetUpdate, { args: [{ amountUsd: b.amountUsd }], updateId }),
   });
-  signalRoute({ action: 'revise', summary: 'Ask for a revised plan', body: founderText, check: mustAwaitConfirmation, send: (h, b) => h.signal(reviseSignal, { text: b.text }) });
-  signalRoute({ action: 'stop', summary: 'Stop the request', body: emptyBody, send: (h) => h.signal(stopSignal) });
+  actionRoute({
+    action: 'revise',
+    summary: 'Ask for a revised plan',
+    body: founderText,
+    send: (h, b, updateId) => h.executeUpdate(reviseUpdate, { args: [{ text: b.text }], updateId }),
+  });
+  actionRoute({
+    action: 'stop',
+    summary: 'Stop the request (409 once it is already going live: it then finishes)',
+    body: emptyBody,
+    send: (h, _b, updateId) => h.executeUpdate(stopUpdate, { updateId }),
+  });
 }
