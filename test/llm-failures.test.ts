@@ -110,6 +110,18 @@ describe('budgets', () => {
     expect((done as unknown as { costUsd: number }).costUsd).toBeGreaterThan(0.01);
   });
 
+  it('two raises sent at once: one is taken, the other refused, and the budget rises once', async () => {
+    const { conversationId } = await untilPaused();
+    const raise = () => ctx.h.call('POST', `/api/conversations/${conversationId}/budget`, { amountUsd: 1 });
+    const answers = await Promise.all([raise(), raise()]);
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.error.code).toBeOneOf(['already_answered', 'not_paused_for_budget']);
+    const done = await ctx.h.waitFor(conversationId, 'the end', (x) => x.status !== 'running', 120_000);
+    expect(done).toMatchObject({ status: 'completed', outcome: 'tasked' });
+    const raised = (await ctx.h.events(conversationId)).filter((e) => e.kind === 'budget.raised');
+    expect(raised.map((e) => e.payload)).toEqual([{ amountUsd: 1 }]);
+  });
+
   it('stops the request cleanly when the founder says no', async () => {
     const { conversationId } = await untilPaused();
     expect((await ctx.h.call('POST', `/api/conversations/${conversationId}/decline`)).status).toBe(202);
