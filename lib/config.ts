@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { TIERS, type Tier } from '../core/plan.js';
 import { DEFAULT_PRICES, priceTableSchema, type PriceTable } from '../llm/pricing.js';
 import { DEFAULT_TIER_MODELS, tierModelSchema, type TierModel } from '../llm/tier-models.js';
+import { parseDuration } from './duration.js';
 import type { RequestSettings } from '../workflows/request-contract.js';
 
 /** The checkout's root folder, found from this file's location rather than the working directory. */
@@ -20,6 +21,23 @@ const optionalText = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+
+/** A duration setting (`90s`, `2m`, `1h`), in milliseconds, within bounds; unset or empty takes `fallback`. */
+const duration = (fallback: string, bounds: { minMs: number; maxMs: number }) =>
+  optionalText.transform((value, ctx) => {
+    const ms = parseDuration(value ?? fallback);
+    if (ms === undefined) ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 2m or 1h' });
+    else if (ms < bounds.minMs || ms > bounds.maxMs) ctx.addIssue({ code: 'custom', message: `must be between ${bounds.minMs / 1000}s and ${bounds.maxMs / 1000}s` });
+    else return ms;
+    return z.NEVER;
+  });
+
+/**
+ * Temporal refuses a deployment name with `.` or `:` (they separate it from the build id) or starting with `__`;
+ * both names also go into operators' CLI commands, so they stay to plain characters.
+ */
+const deploymentName = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, { message: 'must be 1 to 100 letters, digits, - or _' });
+const buildId = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/, { message: 'must be 1 to 100 letters, digits, ., +, - or _' });
 
 const envSchema = z.object({
   VIBN_HOME: optionalText,
@@ -86,6 +104,12 @@ const envSchema = z.object({
   WORKSPACE_IDLE_MINUTES: z.coerce.number().int().min(1).max(30 * 24 * 60).default(120),
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(1).max(500).default(16),
   WORKER_DB_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(40),
+  VIBN_WORKER_SHUTDOWN_GRACE: duration('2m', { minMs: 0, maxMs: 24 * 3_600_000 }),
+  VIBN_WORKER_SHUTDOWN_FORCE: duration('30s', { minMs: 1_000, maxMs: 3_600_000 }),
+  VIBN_WORKER_VERSIONING: z.enum(['on', 'off']).default('on'),
+  VIBN_WORKER_DEPLOYMENT: optionalText.pipe(deploymentName.optional()),
+  VIBN_BUILD_ID: optionalText.pipe(buildId.optional()),
+  VIBN_WORKER_PROMOTE: z.enum(['0', '1', 'false', 'true']).default('1'),
   TERMINAL_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   VIBN_CONSOLE_DIR: z.string().min(1).optional(),
   REQUEST_BUDGET_USD: z.coerce.number().min(0).max(100_000).default(5),
@@ -130,7 +154,7 @@ export type Config = {
    * Activities one worker runs at once, and its Postgres pool. An activity can hold two connections (the
    * workspace lock's transaction and a query inside it), so the pool is sized well above twice the activities.
    */
-  worker: { maxActivities: number; dbPoolSize: number };
+  worker: WorkerConfig;
   /** A console terminal with neither input nor output this long is closed. */
   terminalIdleMs: number;
   /** The built web console the API serves at / (console/dist unless set). */
@@ -153,6 +177,26 @@ export type Config = {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+export type WorkerConfig = {
+  maxActivities: number;
+  dbPoolSize: number;
+  /** After SIGTERM, how long in-flight activities (model turns, commands, deploys) get to finish before they are cancelled. */
+  shutdownGraceMs: number;
+  /** After the grace, how long cancelled activities get to stop before the worker gives up on them and exits. */
+  shutdownForceMs: number;
+  /** Worker Versioning (docs/rolling-upgrade.md); absent when VIBN_WORKER_VERSIONING=off. */
+  versioning?: WorkerVersioningConfig;
+};
+
+export type WorkerVersioningConfig = {
+  /** The Worker Deployment every build of this product's workers belongs to. */
+  deploymentName: string;
+  /** Set by the operator; otherwise derived from the workflow bundle at start (workers/workflow-build.ts). */
+  buildId?: string;
+  /** Whether a new build makes itself the deployment's current version once it polls. */
+  promote: boolean;
+};
 
 export type Budgets = { requestUsd: number; projectMonthlyUsd: number };
 
@@ -241,7 +285,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unsandboxed: e.VIBN_UNSANDBOXED === '1' || e.VIBN_UNSANDBOXED === 'true',
     unbounded: e.VIBN_UNBOUNDED === '1' || e.VIBN_UNBOUNDED === 'true',
     projectDiskBytes: Math.round(e.VIBN_PROJECT_DISK_GB * 1024 ** 3),
-    worker: { maxActivities: e.WORKER_MAX_ACTIVITIES, dbPoolSize: e.WORKER_DB_POOL_SIZE },
+    worker: {
+      maxActivities: e.WORKER_MAX_ACTIVITIES,
+      dbPoolSize: e.WORKER_DB_POOL_SIZE,
+      shutdownGraceMs: e.VIBN_WORKER_SHUTDOWN_GRACE,
+      shutdownForceMs: e.VIBN_WORKER_SHUTDOWN_FORCE,
+      versioning:
+        e.VIBN_WORKER_VERSIONING === 'off'
+          ? undefined
+          : { deploymentName: e.VIBN_WORKER_DEPLOYMENT ?? 'vibn', buildId: e.VIBN_BUILD_ID, promote: e.VIBN_WORKER_PROMOTE === '1' || e.VIBN_WORKER_PROMOTE === 'true' },
+    },
     terminalIdleMs: e.TERMINAL_IDLE_MINUTES * 60_000,
     consoleDir: path.resolve(e.VIBN_CONSOLE_DIR ?? path.join(projectRoot, 'console', 'dist')),
     requests: {

@@ -1,7 +1,10 @@
 /**
  * Worker process entry (`npm run worker`): hosts workflows and activities against TEMPORAL_ADDRESS and
- * DATABASE_URL. SIGTERM/SIGINT drain in-flight activities before exit (the SDK's runtime handles the signals).
+ * DATABASE_URL, as one build of the Worker Deployment (docs/rolling-upgrade.md). SIGTERM or SIGINT stops
+ * polling and lets in-flight activities finish for VIBN_WORKER_SHUTDOWN_GRACE before cancelling them (the SDK's
+ * runtime handles the signal), then exits.
  */
+import os from 'node:os';
 import { projectDisk } from '../runtime/workspace/project-disk.js';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config.js';
@@ -17,6 +20,8 @@ import { syncProjectSchedules } from '../temporal-config/project-schedules.js';
 import { listProjects } from '../db/queries/projects.js';
 import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
+import { bundleWorkflows } from './workflow-build.js';
+import { promoteWhenPolling } from './promote-version.js';
 import { assertSandboxReady } from '../runtime/sandbox/index.js';
 import { sandboxFor } from '../runtime/workspace/sandbox-context.js';
 import { loadScenarios } from '../llm/scenario.js';
@@ -69,12 +74,19 @@ async function main() {
   log.info(schedules, 'project schedules in place');
   await client.close();
 
+  const build = await bundleWorkflows(sdkLogger(log));
+  const versioning = config.worker.versioning;
+  const version = versioning ? { deploymentName: versioning.deploymentName, buildId: versioning.buildId ?? build.buildId } : undefined;
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     maxActivities: config.worker.maxActivities,
+    dbPoolSize: config.worker.dbPoolSize,
+    shutdown: { graceMs: config.worker.shutdownGraceMs, forceMs: config.worker.shutdownForceMs },
+    version,
+    workflowBundle: { code: build.code },
     deps: {
       db: database.db,
       llm: createTierRouter(config.llm, await loadScenarios()),
@@ -86,17 +98,50 @@ async function main() {
       disk: projectDisk(config),
     },
   });
-  log.info({ address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker started');
+  log.info(
+    { address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, version: version ?? 'unversioned', workflowBundle: build.buildId },
+    'worker started',
+  );
   if (config.llm.scriptedBecause) log.warn(`Using the scripted provider: ${config.llm.scriptedBecause}. Its answers are labelled scripted.`);
   else log.info({ tiers: config.llm.tiers }, 'model tiers');
   if (!config.mail.smtpUrl) log.info('SMTP_URL is not set: notifications stay in the app, no email is sent');
+  drainOnSignals();
+
+  const stopping = new AbortController();
+  const running = worker.run();
+  const promotion =
+    version && versioning?.promote
+      ? promoteWhenPolling(connection.workflowService, { namespace: config.temporal.namespace, version, identity: `vibn-worker@${os.hostname()}` }, log, {
+          signal: stopping.signal,
+        })
+      : undefined;
   try {
-    await worker.run();
+    await running;
   } finally {
+    stopping.abort();
+    await promotion?.catch((err: unknown) => log.error({ err }, 'promoting the build failed'));
     await connection.close();
     await database.close();
     log.info('worker stopped');
   }
+}
+
+/**
+ * The SDK's runtime starts the drain on the first SIGTERM or SIGINT and then stops listening, so a second signal
+ * would kill the process mid-drain by Node's default action: `npm start` sends SIGTERM after the terminal's
+ * Ctrl-C has already reached the worker, and an orchestrator may repeat its signal. Later signals are only
+ * logged; what ends a drain that takes too long is VIBN_WORKER_SHUTDOWN_FORCE, or the supervisor's SIGKILL.
+ */
+function drainOnSignals() {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals === 1) {
+      log.info({ signal, graceMs: config.worker.shutdownGraceMs, forceMs: config.worker.shutdownForceMs }, 'draining: no new work is taken, in-flight activities get the grace time to finish');
+    } else log.info({ signal }, 'already draining');
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 main().catch((err) => {

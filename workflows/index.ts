@@ -1,8 +1,38 @@
-// The worker bundles this file: every workflow the product runs is exported from here.
-export { selfTestWorkflow } from './self-test.js';
-export { requestWorkflow } from './request.js';
-export { taskWorkflow } from './task.js';
-export { redeployWorkflow } from './redeploy.js';
-export { workspaceSweepWorkflow } from './workspace-sweep.js';
-export { monitorWorkflow } from './monitor.js';
-export { briefingWorkflow } from './briefing.js';
+/**
+ * The worker bundles this file: every workflow the product runs is exported from here, each with the Worker
+ * Versioning behaviour it runs under (docs/rolling-upgrade.md).
+ *
+ * PINNED would keep a run on the build it started on until it ends, which only works when the old build keeps
+ * polling until its pinned runs drain (a rainbow deployment). `docker compose up` replaces the worker container:
+ * the old build is gone once its drain ends, and a run pinned to it would wait, stranded, until an operator moved
+ * it by hand. So every type here auto-upgrades: its next workflow task runs on the deployment's current build,
+ * and workflow changes stay replay-safe instead, with `patched()` and the recorded histories the replay test
+ * checks (test/replay/). A type that is ever made PINNED needs a rollout that keeps old builds polling first.
+ *
+ * These calls only attach options to the functions when the bundle loads: no I/O, same every time.
+ */
+import { setWorkflowOptions } from '@temporalio/workflow';
+import { briefingWorkflow } from './briefing.js';
+import { monitorWorkflow } from './monitor.js';
+import { redeployWorkflow } from './redeploy.js';
+import { requestWorkflow } from './request.js';
+import { selfTestWorkflow } from './self-test.js';
+import { taskWorkflow } from './task.js';
+import { workspaceSweepWorkflow } from './workspace-sweep.js';
+
+// A request waits up to CONFIRM_TIMEOUT_SECONDS (seven days) for its plan card and can sit in a budget pause:
+// it spans many deploys, so it cannot be tied to the build it started on.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, requestWorkflow);
+// A task is one agent attempt, the request's child: up to AGENT_MAX_MINUTES (30) of turns and commands. Short
+// next to a request, but far longer than a worker's drain, so a pinned task would outlive its build in a rollout.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, taskWorkflow);
+// One deploy activity; a pinned redeploy caught by a rollout could not record its outcome once its build is gone.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, redeployWorkflow);
+// The scheduled runs (sweep, monitor, briefing) and the self-test are minutes long and started at any time, so
+// some are always in flight during a rollout; they follow the current build like everything else.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, workspaceSweepWorkflow);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, monitorWorkflow);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, briefingWorkflow);
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, selfTestWorkflow);
+
+export { briefingWorkflow, monitorWorkflow, redeployWorkflow, requestWorkflow, selfTestWorkflow, taskWorkflow, workspaceSweepWorkflow };

@@ -45,8 +45,13 @@ export async function startTestWorker(taskQueue: string, deps: ActivityDeps) {
   };
 }
 
-/** The real worker process (`workers/main.ts`) on the run's dev server, a test database and task queue. */
-export function spawnTestWorker(opts: { databaseUrl: string; taskQueue: string; home?: string }): ChildProcess {
+/**
+ * The real worker process (`workers/main.ts`) on the run's dev server, a test database and task queue, with the
+ * product's settings (a versioned build that promotes itself) unless `env` says otherwise. Each task queue gets
+ * a Worker Deployment of its own: test files share one server, and a build made current in one deployment
+ * routes every task queue of that deployment.
+ */
+export function spawnTestWorker(opts: { databaseUrl: string; taskQueue: string; home?: string; env?: NodeJS.ProcessEnv }): ChildProcess {
   return spawnEntry(
     'workers/main.ts',
     {
@@ -55,8 +60,10 @@ export function spawnTestWorker(opts: { databaseUrl: string; taskQueue: string; 
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
       TEMPORAL_TASK_QUEUE: opts.taskQueue,
+      VIBN_WORKER_DEPLOYMENT: `vibn-${opts.taskQueue}`,
       ...(opts.home ? { VIBN_HOME: opts.home } : {}),
       LOG_FORMAT: 'json',
+      ...opts.env,
     },
     'inherit',
   );
