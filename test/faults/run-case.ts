@@ -189,7 +189,8 @@ export async function runCase(stack: FaultStack, lane: Lane, c: Case): Promise<C
       const strikeError = await Promise.race([failed, sleep(0).then(() => undefined)]);
       throw strikeError instanceof Error ? strikeError : err;
     });
-    const confirm = await apiCall(lane, 'confirming the plan', 'POST', `/api/conversations/${ctx.conversationId}/confirm`, { planVersion: 1 });
+    // Retried on a 5xx with the same key, as the console does: one confirm, however many sends.
+    const confirm = await apiCall(lane, 'confirming the plan', 'POST', `/api/conversations/${ctx.conversationId}/confirm`, { planVersion: 1 }, { 'idempotency-key': randomUUID() });
     if (confirm.status !== 202) throw new Error(`confirm refused: ${confirm.status} ${JSON.stringify(confirm.body)}`);
 
     await until('the request to end', async () => ((await workflowClosed(stack, ctx.workflowId)) ? true : undefined), 240_000, 250).catch(

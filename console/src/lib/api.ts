@@ -18,6 +18,15 @@ import type {
 } from './types';
 
 /** A refusal from the API, with its stable code and, for bad input, the field it is about. */
+/**
+ * A fresh key for one founder action. crypto.randomUUID exists only in secure contexts (https, localhost); a
+ * console served over plain http on a LAN address still has getRandomValues.
+ */
+function actionKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -36,8 +45,8 @@ const encodePath = (path: string) => path.split('/').map(encodeURIComponent).joi
 export type SignalAction = 'message' | 'confirm' | 'decline' | 'revise' | 'stop' | 'budget';
 
 export function createApi(token: string, onUnauthorized: () => void) {
-  async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  async function call<T>(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (res.status === 204) return undefined as T;
@@ -68,8 +77,21 @@ export function createApi(token: string, onUnauthorized: () => void) {
     conversations: (projectId: string, limit = 20) =>
       call<{ conversations: ConversationSummary[] }>('GET', `/api/projects/${projectId}/conversations?limit=${limit}`).then((r) => r.conversations),
     conversation: (id: string) => call<ConversationView>('GET', `/api/conversations/${id}`),
-    /** One founder signal (message, confirm, decline, revise, stop, budget); answered 202 when it reached the request. */
-    signal: (id: string, action: SignalAction, body: object = {}) => call<{ accepted: true }>('POST', `/api/conversations/${id}/${action}`, body),
+    /**
+     * One founder action (message, confirm, decline, revise, stop, budget): 202 when the request took it, an
+     * ApiError with the request's reason when it would not. Sent once more with the same Idempotency-Key when
+     * the server could not reach the request, so a click is one action however often it is sent.
+     */
+    signal: async (id: string, action: SignalAction, body: object = {}) => {
+      const key = { 'idempotency-key': actionKey() };
+      const send = () => call<{ accepted: true }>('POST', `/api/conversations/${id}/${action}`, body, key);
+      try {
+        return await send();
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 503) return send();
+        throw err;
+      }
+    },
 
     memories: (projectId: string) => call<{ memories: Memory[] }>('GET', `/api/projects/${projectId}/memory`).then((r) => r.memories),
     updateMemory: (projectId: string, memoryId: string, patch: { value?: string; category?: MemoryCategory; key?: string }) =>
