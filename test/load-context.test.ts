@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createConversationActivities } from '../activities/conversation.js';
 import { FAILURE, GIT_TOKEN_REFUSED_FOR_FOUNDER, NON_RETRYABLE_FAILURES } from '../core/failure-types.js';
@@ -18,6 +19,7 @@ import { makeRemote, TempDirs } from '../runtime/git/test-repos.js';
 import { startGitHttpServer, type FakeGitHttpServer } from './fakes/git-http-server.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 import { eventually } from './helpers/poll.js';
+import { startRequestHarness } from './helpers/request-harness.js';
 
 const TOKEN = 'gta_5b1e9c3d7f2a4e6b8c0d1f3a5b7c9e12';
 const WRONG = 'gta_wrong_9f8e7d6c5b4a39281706';
@@ -84,7 +86,7 @@ describe('loadContext against a git server that wants a token', () => {
     const ref = await projectWith(git.url('project.git'), WRONG);
     const before = git.requests.length;
 
-    const failure = await new MockActivityEnvironment().run(activities.loadContext, ref).catch((e: unknown) => e);
+    const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.loadContext, ref).catch((e: unknown) => e);
 
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: FAILURE.gitAuth, nonRetryable: true, message: GIT_TOKEN_REFUSED_FOR_FOUNDER });
@@ -101,7 +103,7 @@ describe('loadContext against a git server that wants a token', () => {
     const proxy = await holdingProxy(git.url(''));
     try {
       const ref = await projectWith(proxy.url('project.git'), TOKEN);
-      const env = new MockActivityEnvironment();
+      const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
       let heartbeats = 0;
       env.on('heartbeat', () => heartbeats++);
       const loading = env.run(activities.loadContext, ref);
@@ -120,4 +122,36 @@ describe('loadContext against a git server that wants a token', () => {
       await proxy.close();
     }
   });
+});
+
+describe('a request on a repository that refuses its token', () => {
+  let h: Awaited<ReturnType<typeof startRequestHarness>>;
+  let git: FakeGitHttpServer;
+
+  beforeAll(async () => {
+    h = await startRequestHarness([]);
+    const bare = await makeRemote(temp, { 'README.md': '# Demo\n' });
+    git = await startGitHttpServer({ root: path.dirname(bare), token: TOKEN });
+  });
+  afterAll(async () => {
+    await git?.close();
+    await h?.stop();
+    await temp.removeAll();
+  });
+
+  it('ends at once, telling the founder in their words, and asks the server only for the first attempt', async () => {
+    const created = await h.call('POST', '/api/projects', { name: 'refused', repoUrl: git.url('project.git'), deploy: { kind: 'none' } });
+    expect(created.status).toBe(201);
+    const projectId = created.body.id as string;
+    expect((await h.call('PUT', `/api/projects/${projectId}/secrets/git_token`, { value: WRONG })).status).toBe(204);
+
+    const { conversationId } = await h.startRequest(projectId, 'What does the app do?');
+    const done = await h.waitFor(conversationId, 'the request to end', (c) => c.status !== 'running');
+
+    expect(done.status).toBe('failed');
+    expect(done.error).toBe("I can't reach your repository: its access token was refused.");
+    // One attempt: git asks twice (without, then with the token) and is refused; no retry asks again.
+    expect(git.requests.filter((r) => r.authorized)).toEqual([]);
+    expect(git.requests.length).toBeLessThanOrEqual(2);
+  }, 120_000);
 });
