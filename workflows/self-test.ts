@@ -3,7 +3,8 @@ import type { Activities } from '../activities/index.js';
 
 const { recordEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
+  // Bounded like every profile: a self-test that cannot write for about two minutes has found its answer.
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 30 },
 });
 
 export type SelfTestInput = { conversationId: string; steps: number; pauseMs: number };
