@@ -1,6 +1,8 @@
 /**
  * Starts the Temporal dev server (`temporal server start-dev`) for `npm start` and the test suite, with the
  * product's dynamic config and search attributes. Production connects to a cluster through TEMPORAL_ADDRESS.
+ * Worker Deployments (the workers' versioning, docs/rolling-upgrade.md) need no flag here: the server inside
+ * CLI v1.5.1 (1.29.1) enables them by default (`system.enableDeploymentVersions`), as compose's server does.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
