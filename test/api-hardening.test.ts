@@ -100,7 +100,10 @@ describe('API hardening: request ids, CORS, rate limits, OpenAPI, Temporal UI li
     const body = create.requestBody.content['application/json'].schema;
     expect(body.required).toEqual(expect.arrayContaining(['name', 'repoUrl']));
     expect(body.properties.name).toMatchObject({ type: 'string', maxLength: 200 });
-    expect(doc.paths['/api/conversations/{id}/confirm'].post.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
+    expect(doc.paths['/api/conversations/{id}/confirm'].post.parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path' }),
+      expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
+    ]);
     expect(doc.paths['/api/webhooks/gitea/{projectId}'].post.security).toEqual([]);
     // The live stream's routes describe themselves in their own module (api/stream), not checked here.
     const described = Object.entries(doc.paths as Record<string, Record<string, { summary?: string }>>).filter(([p]) => !p.endsWith('/stream'));

@@ -133,6 +133,8 @@ export class FaultStack {
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: NAMESPACE,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // Each lane its own Worker Deployment: its workers' versions and promotions are not another lane's.
+      VIBN_WORKER_DEPLOYMENT: `vibn-${taskQueue}`,
       VIBN_HOME: this.home,
       LOG_FORMAT: 'json',
     };
