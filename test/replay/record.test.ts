@@ -31,6 +31,17 @@ const ended = (h: Harness, conversationId: string) => h.waitFor(conversationId, 
 const post = (h: Harness, id: string, action: string, body?: unknown) => h.call('POST', `/api/conversations/${id}/${action}`, body);
 const record = (h: Harness, name: string, workflowId: string) => saveRequestHistories(h.temporal.client, SET_DIR, name, workflowId);
 
+/**
+ * Sends a founder action once the workflow waits for one: a build that takes actions as Workflow Updates
+ * refuses an answer (409 still_thinking) between Assist's reply reaching the conversation and the workflow
+ * starting to wait, a moment the API cannot see. A refusal for any other reason is returned as it is.
+ */
+const postWhenWaiting = (h: Harness, id: string, action: string, body?: unknown) =>
+  eventually(`the workflow to take ${action}`, async () => {
+    const res = await post(h, id, action, body);
+    return res.status === 409 && res.body?.error?.code === 'still_thinking' ? undefined : res;
+  });
+
 /** Starts a request and waits for its first plan card. */
 async function toPlanCard(h: Harness, projectId: string, text: string) {
   const started = await h.startRequest(projectId, text);
@@ -83,7 +94,7 @@ describe.skipIf(!RECORDING)(`recording request histories into test/histories/${S
     it('clarifying question, then a plan, confirmed and built', { timeout: PATH_TIMEOUT_MS }, async () => {
       const { conversationId, workflowId } = await h.startRequest(projectId, 'question about notes');
       await h.waitFor(conversationId, 'the question', (c) => c.messages.at(-1)?.content === 'Who is this for?');
-      expect((await post(h, conversationId, 'message', { text: 'For founders' })).status).toBe(202);
+      expect((await postWhenWaiting(h, conversationId, 'message', { text: 'For founders' })).status).toBe(202);
       await h.waitFor(conversationId, 'the plan card', (c) => c.phase === 'awaiting_confirmation');
       await post(h, conversationId, 'confirm', { planVersion: 1 });
       expect(await ended(h, conversationId)).toMatchObject({ status: 'completed', outcome: 'tasked' });
@@ -149,7 +160,16 @@ describe.skipIf(!RECORDING)(`recording request histories into test/histories/${S
       const { conversationId, workflowId } = await toPlanCard(h, slowProject, 'stop-integrating notes');
       await post(h, conversationId, 'confirm', { planVersion: 1 });
       const deploying = async () => (await h.database.db.select().from(deploys).where(eq(deploys.conversationId, conversationId))).length > 0;
-      await stopWhen(h, conversationId, async () => (await phaseIs(h, conversationId, 'integrating')()) && (await deploying()));
+      await eventually('the deploy to run', async () => ((await phaseIs(h, conversationId, 'integrating')()) && (await deploying()) ? true : undefined), 60_000);
+      const stop = await post(h, conversationId, 'stop');
+      // Builds with all-or-nothing integration refuse a stop once the commit has begun, and go live.
+      if (stop.status === 409) {
+        expect(stop.body.error.code).toBe('already_going_live');
+        expect(await ended(h, conversationId)).toMatchObject({ status: 'completed', outcome: 'tasked' });
+      } else {
+        expect(stop.status).toBe(202);
+        expect((await ended(h, conversationId)).status).toBe('stopped');
+      }
       await record(h, 'stop-integrating', workflowId);
     });
 
