@@ -13,12 +13,17 @@ import { loadHistories, type LoadedHistory } from './history-files.js';
 
 const INSERT_TIMER_LOADER = fileURLToPath(new URL('./insert-timer-loader.cjs', import.meta.url));
 
-/** Replays the histories with one replay worker; each file's error, if any, by file name. */
+/**
+ * Replays the histories with one replay worker; each file's error, if any, by file name. The worker replays
+ * one history at a time and answers in the order given, so answers pair with files by position (a copied file
+ * shares its workflow id with the original).
+ */
 async function replay(workflowBundle: ReplayWorkerOptions['workflowBundle'], histories: LoadedHistory[]) {
-  const fileOf = new Map(histories.map((h) => [h.workflowId, h.file]));
   const errors = new Map<string, Error | undefined>();
   for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'replay-test' }, histories)) {
-    errors.set(fileOf.get(result.workflowId)!, result.error);
+    const h = histories[errors.size]!;
+    if (result.workflowId !== h.workflowId) throw new Error(`replay answered for ${result.workflowId} where ${h.file} was expected`);
+    errors.set(h.file, result.error);
   }
   return errors;
 }
@@ -36,11 +41,13 @@ describe('recorded workflow histories', () => {
   it('each set holds request and task histories, with one workflow id per file', () => {
     const sets = [...new Set(histories.map(setOf))];
     expect(sets.length).toBeGreaterThan(0);
-    for (const set of sets) {
-      const types = new Set(histories.filter((h) => setOf(h) === set).map((h) => h.workflowType));
-      expect([set, types.has('requestWorkflow'), types.has('taskWorkflow')]).toEqual([set, true, true]);
-    }
-    expect(new Set(histories.map((h) => h.workflowId)).size).toBe(histories.length);
+    const missing = sets.flatMap((set) =>
+      ['requestWorkflow', 'taskWorkflow'].filter((type) => !histories.some((h) => setOf(h) === set && h.workflowType === type)).map((type) => `${set} has no ${type} history`),
+    );
+    expect(missing).toEqual([]);
+    const seen = new Map<string, string>();
+    const repeated = histories.flatMap((h) => (seen.has(h.workflowId) ? [`${h.file} repeats ${seen.get(h.workflowId)}`] : (seen.set(h.workflowId, h.file), [])));
+    expect(repeated).toEqual([]);
   });
 
   it('all replay against the current workflow code', async () => {
@@ -61,12 +68,13 @@ describe('recorded workflow histories', () => {
       },
     });
     const errors = await replay({ code }, histories);
-    for (const h of histories) {
+    const unexpected = histories.flatMap((h) => {
       const error = errors.get(h.file);
-      expect([h.file, h.workflowType === 'requestWorkflow' ? error?.name : error]).toEqual([
-        h.file,
-        h.workflowType === 'requestWorkflow' ? 'DeterminismViolationError' : undefined,
-      ]);
-    }
+      const expected = h.workflowType === 'requestWorkflow' ? 'DeterminismViolationError' : 'no error';
+      const got = error?.name ?? 'no error';
+      return got === expected ? [] : [`${h.file}: expected ${expected}, got ${got}${error ? `: ${error.message}` : ''}`];
+    });
+    expect(unexpected).toEqual([]);
+    expect(errors.size).toBe(histories.length);
   });
 });
