@@ -23,11 +23,21 @@ const racing = scenarioSchema.parse({
   assist: Array.from({ length: PLANS }, (_, i) => planReply(`Plan number ${i + 1}`)),
 });
 
+/** Assist takes its time and answers without a plan, twice. */
+const musing = scenarioSchema.parse({
+  ...oneTaskScenario('musing'),
+  assist: [
+    { kind: 'answer', text: 'Signups are up 12% this week.' },
+    { kind: 'answer', text: 'Most of them came from the newsletter.' },
+  ],
+  assistDelayMs: 2_000,
+});
+
 describe("founder actions get the workflow's verdict", () => {
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
   let projectId: string;
   beforeAll(async () => {
-    h = await startRequestHarness([racing, oneTaskScenario('actions', { delayMs: 30_000, assist: [planReply('Write it'), planReply('Write it in blue')] })]);
+    h = await startRequestHarness([racing, musing, oneTaskScenario('actions', { delayMs: 30_000, assist: [planReply('Write it'), planReply('Write it in blue')] })]);
     projectId = await h.createProject();
   });
   afterAll(() => h?.stop());
@@ -125,6 +135,21 @@ describe("founder actions get the workflow's verdict", () => {
     await waitView(conversationId, 'the task', (c) => c.tasks.some((t) => t.status === 'running'));
     await post(conversationId, 'stop');
     await waitView(conversationId, 'the stop', (c) => c.status === 'stopped');
+  });
+
+  it('a message sent while Assist is still thinking is taken up after its answer, not dropped with it', async () => {
+    const { conversationId } = await h.startRequest(projectId, 'musing about signups');
+    await waitView(conversationId, 'Assist at work', (c) => c.phase === 'assisting');
+    expect((await post(conversationId, 'confirm', { planVersion: 1 })).body.error?.code).toBe('still_thinking');
+    expect((await post(conversationId, 'message', { text: 'Where did they come from?' })).status).toBe(202);
+    const done = await waitView(conversationId, 'the second answer', (c) => c.status !== 'running');
+    expect(done.status).toBe('completed');
+    expect(done.messages.map((m) => [m.role, m.content])).toEqual([
+      ['founder', 'musing about signups'],
+      ['assist', 'Signups are up 12% this week.'],
+      ['founder', 'Where did they come from?'],
+      ['assist', 'Most of them came from the newsletter.'],
+    ]);
   });
 
   it('a message is taken up while Assist waits, and refused plainly once the work has begun', async () => {

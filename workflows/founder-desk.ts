@@ -40,6 +40,8 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
   let raisedUsd: number | undefined;
   /** Whether the open budget pause has had its answer (a raise or a decline). */
   let pauseAnswered = false;
+  /** Until the founder's confirm is taken: what they say may still change the plan. */
+  let conversing = true;
 
   /**
    * Why the workflow would not act on `action` now, or undefined when it would. The reasons are the ones the
@@ -59,20 +61,24 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
   const mustBeRunning = () => {
     if (state.status !== 'running') throw refuse(REFUSED.finished, `The conversation has finished (${state.status}); start a new request`);
   };
-  const mustAwaitFounder = () => {
+  /** Nothing more can change the work once it is past the conversation with Assist. */
+  const mustBeConversing = () => {
     mustBeRunning();
-    if (waiting) {
-      if (answered()) throw refuse(REFUSED.alreadyAnswered, 'Your answer to this is already in; the request is moving on');
-      return;
-    }
-    if (goingLive() || state.phase !== 'assisting') {
+    if (goingLive() || !conversing) {
       throw refuse(REFUSED.workUnderWay, "The work is already under way, so this can't change it now. Stop it, or ask for the change once it is done");
     }
-    throw refuse(REFUSED.stillThinking, 'Assist is still working on its reply; send this once it has answered');
   };
+  /** A message: taken up at Assist's next wait, or right after its reply when it is still thinking. */
+  const mustTakeMessage = () => {
+    mustBeConversing();
+    if (waiting && answered()) throw refuse(REFUSED.alreadyAnswered, 'Your answer to this is already in; the request is moving on');
+  };
+  /** Confirm, decline or revise: only with a plan card on the table, and only the first answer to it. */
   const mustAwaitPlan = () => {
-    mustAwaitFounder();
-    if (!waiting?.plan) throw refuse(REFUSED.notAwaitingConfirmation, `The conversation is ${state.phase}, not awaiting confirmation of a plan`);
+    mustBeConversing();
+    if (!waiting) throw refuse(REFUSED.stillThinking, 'Assist is still working on its reply; send this once it has answered');
+    if (answered()) throw refuse(REFUSED.alreadyAnswered, 'Your answer to this is already in; the request is moving on');
+    if (!waiting.plan) throw refuse(REFUSED.notAwaitingConfirmation, `The conversation is ${state.phase}, not awaiting confirmation of a plan`);
   };
   const mustAwaitBudget = () => {
     mustBeRunning();
@@ -87,6 +93,11 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
     /** The workflow starts (a plan card or a question) or stops (null) waiting for the founder. */
     awaitFounder(on: { plan: boolean } | null) {
       waiting = on;
+    },
+
+    /** The founder's confirm was taken: from now on the work is under way. */
+    conversationOver() {
+      conversing = false;
     },
 
     /** A budget pause opens: the founder's next raise or decline answers it. */
@@ -116,7 +127,7 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
         },
       });
       setHandler(reviseUpdate, ({ text }) => (actions.push({ kind: 'revise', text }), ACCEPTED), { validator: (_: { text: string }) => mustAwaitPlan() });
-      setHandler(messageUpdate, ({ text }) => (actions.push({ kind: 'message', text }), ACCEPTED), { validator: (_: { text: string }) => mustAwaitFounder() });
+      setHandler(messageUpdate, ({ text }) => (actions.push({ kind: 'message', text }), ACCEPTED), { validator: (_: { text: string }) => mustTakeMessage() });
       // Decline answers a plan card, or a budget pause ("no, don't spend more").
       setHandler(
         declineUpdate,

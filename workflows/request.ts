@@ -271,7 +271,10 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       await enter('assisting');
       const assistKey = key('assist');
       const reply = await withBudget(() => llm.assistTurn({ projectId, conversationId, requestText, key: assistKey }));
-      if (reply.kind === 'answer') {
+      // A message the founder sent while Assist was thinking is taken up, not dropped with the answer. Runs
+      // started before keep their history.
+      const messageWaiting = desk.actions.some((a) => a.kind === 'message');
+      if (reply.kind === 'answer' && !(messageWaiting && patched('message-after-answer'))) {
         await enter('done', 'completed');
         return false;
       }
@@ -290,7 +293,10 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
         await enter('done', 'completed');
         return false;
       }
-      if (action.kind === 'confirm') return true;
+      if (action.kind === 'confirm') {
+        desk.conversationOver();
+        return true;
+      }
       if (action.kind === 'decline') {
         state.outcome = 'declined';
         await enter('done', 'completed');
