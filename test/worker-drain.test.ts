@@ -11,6 +11,7 @@ import { runGit } from '../runtime/git/run-git.js';
 import { stopProcess } from '../scripts/processes.js';
 import type { FakeReply } from './fakes/anthropic-server.js';
 import { eventually } from './helpers/poll.js';
+import { exitOf } from './helpers/processes.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { spawnTestWorker } from './helpers/temporal.js';
 import { startFakeVendors, TEST_PRICES } from './helpers/vendors.js';
@@ -36,12 +37,6 @@ function geminiTurn(body: GeminiBody): string {
   const system = (body.systemInstruction?.parts ?? []).map((p) => p.text ?? '').join('\n');
   return turnKey(system, firstText, contents.filter((c) => c.role === 'model').length);
 }
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
 
 describe('a worker sent SIGTERM while an agent waits on its model', () => {
   let vendors: Awaited<ReturnType<typeof startFakeVendors>>;

@@ -3,16 +3,11 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { stopProcess } from '../scripts/processes.js';
 import { eventually } from './helpers/poll.js';
+import { exitOf } from './helpers/processes.js';
 import { startRequestHarness } from './helpers/request-harness.js';
 import { spawnTestWorker } from './helpers/temporal.js';
 
 const { temporal } = proto;
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
 
 describe('two builds of the worker on one task queue, a request in flight', () => {
   let h: Awaited<ReturnType<typeof startRequestHarness>>;
