@@ -55,7 +55,7 @@ describe("founder actions get the workflow's verdict", () => {
     eventually(what, async () => {
       const c = (await getConversationView(h.database.db, id)) as unknown as Conversation;
       return c && done(c) ? c : undefined;
-    });
+    }, 90_000);
   const planOnTable = (id: string, version: number) =>
     waitView(id, `plan ${version}`, (c) => c.phase === 'awaiting_confirmation' && c.plan?.version === version);
   /** Update events in the run's history, by name: what the workflow really took. */
@@ -109,9 +109,10 @@ describe("founder actions get the workflow's verdict", () => {
         }
         const names = await acceptedUpdates(workflowId);
         expect(names.filter((n) => n === 'confirmPlan').length).toBeLessThanOrEqual(1);
-        const c = (await getConversationView(h.database.db, conversationId))!;
-        if (c.status === 'running') {
-          await act(conversationId, 'decline');
+        // A lane that ends on a revise declines the card Assist shows next (not before: it would be too early).
+        const last = await waitView(conversationId, 'the last card or the end', (x) => x.status !== 'running' || x.phase === 'awaiting_confirmation');
+        if (last.status === 'running') {
+          expect((await act(conversationId, 'decline')).status).toBe(202);
           await waitView(conversationId, 'the decline', (x) => x.status !== 'running');
         }
       }

@@ -91,6 +91,15 @@ describe.skipIf(!RECORDING)(`recording request histories into test/histories/${S
       await record(h, 'answer', workflowId);
     });
 
+    it('a message sent while Assist thinks, taken up after its answer', { timeout: PATH_TIMEOUT_MS }, async () => {
+      const { conversationId, workflowId } = await h.startRequest(projectId, 'message-after-answer: how are signups?');
+      expect((await post(h, conversationId, 'message', { text: 'Where did they come from?' })).status).toBe(202);
+      const done = await ended(h, conversationId);
+      expect(done).toMatchObject({ status: 'completed', outcome: null });
+      expect(done.messages.map((m) => m.role)).toEqual(['founder', 'assist', 'founder', 'assist']);
+      await record(h, 'message-after-answer', workflowId);
+    });
+
     it('clarifying question, then a plan, confirmed and built', { timeout: PATH_TIMEOUT_MS }, async () => {
       const { conversationId, workflowId } = await h.startRequest(projectId, 'question about notes');
       await h.waitFor(conversationId, 'the question', (c) => c.messages.at(-1)?.content === 'Who is this for?');

@@ -33,6 +33,15 @@ const TEN_TASKS = [
 
 export const recordedScenarios: Scenario[] = [
   oneTaskScenario('answer', { assist: [{ kind: 'answer', text: 'Signups are up 12% this week.' }] }),
+  // Assist takes its time, so the founder's message arrives while it thinks and is taken up after its answer.
+  scenarioSchema.parse({
+    ...oneTaskScenario('message-after-answer'),
+    assist: [
+      { kind: 'answer', text: 'Signups are up 12% this week.' },
+      { kind: 'answer', text: 'Most of them came from the newsletter.' },
+    ],
+    assistDelayMs: 2_000,
+  }),
   oneTaskScenario('question', { assist: [{ kind: 'question', text: 'Who is this for?' }, planReply('Write it for founders')] }),
   oneTaskScenario('tasked'),
   oneTaskScenario('revise', { assist: [planReply('Write the long version'), planReply('Write the short version')] }),
