@@ -21,6 +21,7 @@ import { ApiError, parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
 import { FOUNDER_ACTION_TIMEOUT_MS, temporalUnavailable, withinDeadline } from '../temporal-call.js';
 import { uuidParam } from './projects.js';
+import { idempotencyHeaders } from '../idempotency-key.js';
 
 type ConversationDeps = Pick<AppDeps, 'db' | 'client' | 'temporalUiUrl'>;
 
@@ -55,9 +56,6 @@ type ActionRoute<S extends z.ZodType> = {
   body: S;
   send: (handle: WorkflowHandle, body: z.output<S>, updateId: string) => Promise<unknown>;
 };
-
-/** A retried call (same Idempotency-Key) is the same Update, so Temporal answers it with the first outcome. */
-const actionHeaders = z.object({ 'idempotency-key': z.string().trim().min(1).max(200).optional() });
 
 const REFUSALS = new Set<string>(Object.values(REFUSED));
 
@@ -105,14 +103,15 @@ export function conversationRoutes(app: FastifyInstance, deps: ConversationDeps)
 
   /** POST /api/conversations/:id/<action>: answered 202 once the workflow took the action, 409 when it would not. */
   function actionRoute<S extends z.ZodType>(route: ActionRoute<S>) {
-    const doc = routeDoc({ summary: route.summary, tags, params: idParams, body: route.body, headers: actionHeaders });
+    const doc = routeDoc({ summary: route.summary, tags, params: idParams, body: route.body, headers: idempotencyHeaders });
     app.post(`/api/conversations/:id/${route.action}`, { schema: doc }, async (req, reply) => {
       const { id } = parseInput(idParams, req.params, 'params');
       const body = parseInput(route.body, req.body, 'body');
-      const key = parseInput(actionHeaders, req.headers, 'headers')['idempotency-key'];
+      const key = parseInput(idempotencyHeaders, req.headers, 'headers')['idempotency-key'];
       const conversation = await requireConversation(deps, req, id);
       if (conversation.status !== 'running') throw finished(conversation.status);
-      // Keyed by action too: one key sent with a confirm and then with a stop names two actions.
+      // A retried call (same key) is the same Update, so Temporal answers it with the first outcome. Keyed by
+      // action too: one key sent with a confirm and then with a stop names two actions.
       const updateId = key ? `${route.action}:${key}` : randomUUID();
       try {
         await withinDeadline(deps.client, () => route.send(deps.client.workflow.getHandle(conversation.workflowId), body, updateId), FOUNDER_ACTION_TIMEOUT_MS);

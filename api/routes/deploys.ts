@@ -11,6 +11,7 @@ import { ApiError, parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
 import { startWorkflowOnce, temporalUnavailable } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
+import { idempotencyHeaders } from '../idempotency-key.js';
 
 type DeployDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue'>;
 
@@ -43,7 +44,6 @@ const toView = (row: typeof deploys.$inferSelect): DeployView => ({
 const projectParams = z.object({ projectId: uuidParam });
 const redeployParams = z.object({ projectId: uuidParam, deployId: uuidParam });
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
-const redeployHeaders = z.object({ 'idempotency-key': z.string().trim().min(1).max(200).optional() });
 
 /**
  * The new deploy's id. With an Idempotency-Key it is derived from the key (and what it redeploys), so a
@@ -74,11 +74,11 @@ export function deployRoutes(app: FastifyInstance, deps: DeployDeps) {
    * Deploys the commit of an earlier deploy again (a rollback, when that deploy is older than the current one).
    * Answered 202 once the redeploy workflow runs; its progress is the new deploy's row in the list above.
    */
-  const redeployDoc = routeDoc({ summary: 'Deploy the commit of an earlier deploy again', tags: ['deploys'], params: redeployParams, headers: redeployHeaders });
+  const redeployDoc = routeDoc({ summary: 'Deploy the commit of an earlier deploy again', tags: ['deploys'], params: redeployParams, headers: idempotencyHeaders });
   app.post('/api/projects/:projectId/deploys/:deployId/redeploy', { schema: redeployDoc }, async (req, reply) => {
     const { projectId, deployId: sourceDeployId } = parseInput(redeployParams, req.params, 'params');
     requireAccess(req, projectId);
-    const key = parseInput(redeployHeaders, req.headers, 'headers')['idempotency-key'];
+    const key = parseInput(idempotencyHeaders, req.headers, 'headers')['idempotency-key'];
     const project = await requireProject(deps, projectId);
     const [source] = await deps.db.select().from(deploys).where(and(eq(deploys.id, sourceDeployId), eq(deploys.projectId, projectId)));
     if (!source) throw new ApiError(404, 'deploy_not_found', `Project ${projectId} has no deploy ${sourceDeployId}`, 'deployId');

@@ -15,6 +15,7 @@ import { parseInput } from '../errors.js';
 import { routeDoc } from '../openapi.js';
 import { startWorkflowOnce, temporalUnavailable } from '../temporal-call.js';
 import { requireProject, uuidParam } from './projects.js';
+import { idempotencyHeaders } from '../idempotency-key.js';
 
 /** What starting a request needs of the app's dependencies. */
 export type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'requestSettings'>;
@@ -23,7 +24,6 @@ export type RequestDeps = Pick<AppDeps, 'db' | 'client' | 'taskQueue' | 'request
 export const createRequestBody = z.object({ text: z.string().trim().min(1).max(8_000) });
 
 const requestParams = z.object({ projectId: uuidParam });
-const requestHeaders = z.object({ 'idempotency-key': z.string().trim().min(1).max(200).optional() });
 
 const NOT_STARTED = 'The request was saved but could not be started; send it again';
 
@@ -110,13 +110,13 @@ export function requestRoutes(app: FastifyInstance, deps: RequestDeps) {
     summary: "Start a founder request; answered 202 once its workflow runs (Idempotency-Key makes retries safe)",
     tags: ['requests'],
     params: requestParams,
-    headers: requestHeaders,
+    headers: idempotencyHeaders,
     body: createRequestBody,
   });
   app.post('/api/projects/:projectId/requests', { schema: doc }, async (req, reply) => {
     const { projectId } = parseInput(requestParams, req.params, 'params');
     requireAccess(req, projectId);
-    const idempotencyKey = parseInput(requestHeaders, req.headers, 'headers')['idempotency-key'];
+    const idempotencyKey = parseInput(idempotencyHeaders, req.headers, 'headers')['idempotency-key'];
     const { text } = parseInput(createRequestBody, req.body, 'body');
     await requireProject(deps, projectId);
     return reply.code(202).send(await startFounderRequest(deps, { projectId, text, idempotencyKey }));

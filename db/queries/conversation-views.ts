@@ -26,10 +26,7 @@ export type ConversationHead = {
   workflowId: string;
   status: RequestStatus;
   phase: RequestPhase;
-  planVersion: number | null;
   requestText: string;
-  /** Set while the request waits for the founder to allow more spending. */
-  budgetPaused: boolean;
 };
 
 export type PlanView = { version: number; summary: string; items: Array<{ module: string; text: string }>; estimatedMinutes: number };
@@ -81,9 +78,7 @@ const headColumns = {
   workflowId: advisorConversations.workflowId,
   status: advisorConversations.status,
   phase: advisorConversations.phase,
-  planVersion: sql<number | null>`(${advisorConversations.plan}->>'version')::int`,
   requestText: advisorConversations.requestText,
-  budgetPaused: sql<boolean>`${advisorConversations.budgetPause} is not null`,
 };
 
 type HeadRow = {
@@ -92,9 +87,7 @@ type HeadRow = {
   workflowId: string | null;
   status: string;
   phase: string;
-  planVersion: number | null;
   requestText: string | null;
-  budgetPaused: boolean;
 };
 
 const toHead = (row: HeadRow): ConversationHead => ({
