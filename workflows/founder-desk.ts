@@ -38,6 +38,10 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
   let waiting: { plan: boolean } | null = null;
   /** The founder's allowance for a budget pause, until the budget gate takes it. */
   let raisedUsd: number | undefined;
+  /** Adds to the allowance (the signal may come more than once; the Update is let through once a pause). */
+  const raise = (amountUsd: number) => {
+    if (amountUsd > 0) raisedUsd = (raisedUsd ?? 0) + amountUsd;
+  };
   /** Whether the open budget pause has had its answer (a raise or a decline). */
   let pauseAnswered = false;
   /** Until the founder's confirm is taken: what they say may still change the plan. */
@@ -104,10 +108,7 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
     pauseOpened() {
       pauseAnswered = false;
     },
-    /** Adds to the allowance (the signal may come more than once; Updates are let through once a pause). */
-    raise(amountUsd: number) {
-      if (amountUsd > 0) raisedUsd = (raisedUsd ?? 0) + amountUsd;
-    },
+    raise,
     /** The pending allowance, taken (and cleared) by the budget gate. */
     takeRaise() {
       const amount = raisedUsd;
@@ -142,7 +143,7 @@ export function createFounderDesk({ state, goingLive, stop }: DeskDeps) {
         raiseBudgetUpdate,
         ({ amountUsd }) => {
           pauseAnswered = true;
-          raisedUsd = (raisedUsd ?? 0) + amountUsd;
+          raise(amountUsd);
           return ACCEPTED;
         },
         {

@@ -62,6 +62,9 @@ function failedForFounder(err: unknown): string {
 class RequestFailed extends Error {}
 /** The founder allowed no more budget for the follow-up of work already live. */
 class FollowUpDeclined extends Error {}
+const followUpDeclined = (): never => {
+  throw new FollowUpDeclined();
+};
 
 export async function requestWorkflow(input: RequestInput): Promise<RequestState> {
   const { projectId, conversationId, requestText, settings } = input;
@@ -194,14 +197,14 @@ export async function requestWorkflow(input: RequestInput): Promise<RequestState
       // All or nothing: a commit on the default branch with its deploy killed would be half-shipped work.
       const deployed = atomicIntegration ? await CancellationScope.nonCancellable(integrate) : await integrate();
       const followUpKey = key('followup');
-      if (atomicIntegration) {
-        // The work is live: a founder who will not pay for the report still gets a completed request.
-        const skipped = await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }), () => {
-          throw new FollowUpDeclined();
-        }).catch((err) => (err instanceof FollowUpDeclined ? true : Promise.reject(err)));
-        if (skipped === true) log.info('the founder allowed no more budget; the work went live without a follow-up');
-      } else {
-        await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }));
+      // The work is live: a founder who will not pay for the report still gets a completed request (runs from
+      // before all-or-nothing integration stop, as they did).
+      const declined = atomicIntegration ? followUpDeclined : stopForBudget;
+      try {
+        await withBudget(() => llm.followUpTurn({ projectId, conversationId, requestText, key: followUpKey, deploy: deployed }), declined);
+      } catch (err) {
+        if (!(err instanceof FollowUpDeclined)) throw err;
+        log.info('the founder allowed no more budget; the work went live without a follow-up');
       }
       state.outcome = 'tasked';
       await enter('done', 'completed');
