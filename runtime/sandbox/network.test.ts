@@ -279,7 +279,14 @@ s.connect((sys.argv[1], int(sys.argv[2]))); s.sendall(b"GET / HTTP/1.0\\r\\n\\r\
   // the ARP request of a socket that talked the kernel into trying the address on the link.
   const parallel = (phase: string, checks: string[]) => [...checks.map((check, i) => `{ ${check}\n} >/tmp/${phase}-${i} 2>&1 &`), 'wait', `cat /tmp/${phase}-*`];
   const sent = (label: string) => `awk '$1 == "tap0:" { print "tap0-sent-${label}", $11 }' /proc/net/dev`;
-  const script = [...helpers, ...parallel('internet', internet), sent('before'), ...parallel('blocked', blocked), sent('after')].join('\n');
+  // The reading before the blocked probes waits for the internet probes' own last packets: on a busy machine
+  // slirp4netns may hand over a server's closing FIN late, and the kernel's ACK to it would be counted against
+  // the blocked probes. Settled: no TCP connection left but TIME-WAIT, and tap0 quiet for half a second (at most 10 s).
+  const settle = [
+    `txOf() { awk '$1 == "tap0:" { print $11 }' /proc/net/dev; }`,
+    `last=$(txOf); for i in $(seq 1 20); do sleep 0.5; now=$(txOf); if [ "$now" = "$last" ] && [ -z "$(ss -Htan state established state syn-sent state fin-wait-1 state fin-wait-2 state close-wait state last-ack state closing)" ]; then break; fi; last=$now; done`,
+  ];
+  const script = [...helpers, ...parallel('internet', internet), ...settle, sent('before'), ...parallel('blocked', blocked), sent('after')].join('\n');
   return execa(argv[0]!, [...argv.slice(1), 'bash', '-c', script], { reject: false, timeout: 60_000, env: { ...process.env, VIBN_TEST_MARK: fx.token } });
 }
 
